@@ -1,0 +1,19 @@
+"""The Connector's URLs: support admin, client pages, partner API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "Connector support"
+admin.site.site_title = "Connector support"
+admin.site.index_title = "Clients, integrations, mappings and sync health"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("integrations.api.urls")),
+    path("", include("integrations.web.urls")),
+]

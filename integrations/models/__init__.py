@@ -1,0 +1,31 @@
+"""The Connector's domain model (product.md), one module per area."""
+
+from integrations.models.clients import ApiKey, Client, Integration, Platform
+from integrations.models.logs import AuditEntry, LogEntry
+from integrations.models.records import ExternalLink, Member, Prospect
+from integrations.models.sync import (
+    Change,
+    IdempotencyRecord,
+    OutboxRow,
+    SyncRun,
+    WebhookEndpoint,
+)
+from integrations.models.users import User
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Change",
+    "Client",
+    "ExternalLink",
+    "IdempotencyRecord",
+    "Integration",
+    "LogEntry",
+    "Member",
+    "OutboxRow",
+    "Platform",
+    "Prospect",
+    "SyncRun",
+    "User",
+    "WebhookEndpoint",
+]

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from integrations.models.choices import Gender, MemberStatus, RecordKind
+
+
+class PersonRecord(models.Model):
+    """The fields prospects and members share (partner-api.md, prospect body)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey("integrations.Client", on_delete=models.PROTECT, related_name="+")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    address = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
+    # Owner and source as the sender named them: its remote staff / lead source record.
+    # Translated into each destination's ids at delivery time, through the mappings.
+    staff_owner = models.ForeignKey(
+        "mappings.RemoteStaff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead_source = models.ForeignKey(
+        "mappings.RemoteLeadSource",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source_integration = models.ForeignKey(
+        "integrations.Integration",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The integration the last accepted change came from.",
+    )
+    source_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="The source's own change time of the stored version."
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or self.phone or str(self.id)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+class Prospect(PersonRecord):
+    """A lead: the Connector's canonical copy."""
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"]),
+            models.Index(fields=["client", "email"]),
+        ]
+
+
+class Member(PersonRecord):
+    """A person with a membership: the Connector's canonical copy."""
+
+    membership_number = models.CharField(max_length=50, blank=True)
+    membership_type = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=MemberStatus.choices, blank=True)
+    join_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    is_secondary = models.BooleanField(default=False, help_text="A family add-on membership.")
+    prospect = models.ForeignKey(
+        Prospect,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversions",
+        help_text="The prospect this member converted from.",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"]),
+            models.Index(fields=["client", "email"]),
+        ]
+
+
+class ExternalLink(models.Model):
+    """A record's id in one integration's platform."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.PROTECT, related_name="links"
+    )
+    kind = models.CharField(max_length=10, choices=RecordKind.choices)
+    external_id = models.CharField(max_length=100)
+    prospect = models.ForeignKey(
+        Prospect, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "kind", "external_id"], name="one_link_per_external_id"
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "prospect"],
+                condition=Q(prospect__isnull=False),
+                name="one_link_per_prospect_and_integration",
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "member"],
+                condition=Q(member__isnull=False),
+                name="one_link_per_member_and_integration",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=RecordKind.PROSPECT, prospect__isnull=False, member__isnull=True)
+                    | Q(kind=RecordKind.MEMBER, member__isnull=False, prospect__isnull=True)
+                ),
+                name="link_points_at_its_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id} @ {self.integration_id}"
+
+    @property
+    def record_id(self):
+        return self.prospect_id or self.member_id

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from django.db import models
+
+from integrations.crypto import EncryptedTextField
+from integrations.models.choices import RecordKind
+
+
+class Change(models.Model):
+    """One accepted change to a canonical record, as it was stored (design.md, ingest)."""
+
+    client = models.ForeignKey("integrations.Client", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=RecordKind.choices)
+    record_id = models.UUIDField(db_index=True)
+    event_type = models.CharField(max_length=40)
+    source_integration = models.ForeignKey(
+        "integrations.Integration",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.record_id}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    HELD = "held", "held (waiting for a mapping)"
+    SENDING = "sending", "sending"
+    DELIVERED = "delivered", "delivered"
+    FAILED = "failed", "failed"
+    DISCARDED = "discarded", "discarded"
+
+
+class OutboxRow(models.Model):
+    """One change to deliver to one destination integration: the per-destination stream."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.PROTECT, related_name="outbox"
+    )
+    change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="outbox")
+    kind = models.CharField(max_length=10, choices=RecordKind.choices)
+    record_id = models.UUIDField()
+    event_type = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    hold_reason = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    # PostgreSQL transaction id of the writer: the feed serves only rows below the oldest
+    # transaction still running, so a reader never skips a row that commits late.
+    txid = models.BigIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "delivery"
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["integration", "id"]),
+            models.Index(fields=["integration", "record_id", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.integration_id} ({self.status})"
+
+
+class SyncRun(models.Model):
+    """One run of background work for an integration (a fetch, a delivery batch, a re-match)."""
+
+    class Kind(models.TextChoices):
+        FETCH = "fetch", "fetch"
+        DELIVER = "deliver", "deliver"
+        MATCH = "match", "match"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["integration", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.integration_id} {self.status}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST with an Idempotency-Key, per partner (kept 24 h)."""
+
+    platform = models.ForeignKey(
+        "integrations.Platform", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "key"], name="one_idempotency_key_per_partner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class WebhookEndpoint(models.Model):
+    """Where a push partner receives its changes, signed per Standard Webhooks."""
+
+    integration = models.OneToOneField(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="webhook"
+    )
+    url = models.URLField(max_length=500)
+    secret = EncryptedTextField(help_text="whsec_… signing secret, stored encrypted.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.url

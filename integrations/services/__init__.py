@@ -1,0 +1,1 @@
+"""Services write: each one does one thing to the domain, in a transaction, with an audit row."""
