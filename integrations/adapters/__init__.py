@@ -1,0 +1,20 @@
+"""Platform adapters: one module per platform kind, one interface (base.Adapter)."""
+
+from __future__ import annotations
+
+from integrations.adapters.base import Adapter, AdapterConfig
+
+
+def adapter_class(kind: str) -> type[Adapter]:
+    """The adapter class for a platform's adapter kind ('rest', ...)."""
+    if kind == "rest":
+        from integrations.adapters.rest import RestAdapter
+
+        return RestAdapter
+    raise LookupError(f"no adapter for platform kind {kind!r}")
+
+
+def adapter_for(integration) -> Adapter:  # noqa: ANN001
+    """A ready adapter for an integration in api mode (base URL and decrypted token)."""
+    config = AdapterConfig(base_url=integration.base_url, token=integration.credentials)
+    return adapter_class(integration.platform.adapter)(config)

@@ -1,0 +1,129 @@
+"""The one small interface every platform adapter implements (platform-contract.md).
+
+Adapters speak HTTP and dataclasses, never the ORM: the sync engine loads what they need,
+calls them, and stores what they return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class AdapterError(Exception):
+    """A call to the platform failed.
+
+    `permanent` says whether retrying can help: a 4xx about the record is permanent, a timeout,
+    a connection error, a 5xx or a 429 is not. `retry_after` (seconds) comes from a 429 or 503.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.status = status
+        self.retry_after = retry_after
+
+
+class AuthError(AdapterError):
+    """The platform refused the credentials (401/403)."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    test_connection: bool = True
+    list_staff: bool = True
+    list_lead_sources: bool = True
+    create_lead_source: bool = False
+    prospects: bool = True
+    members: bool = True
+    fetch_changes: bool = True
+
+
+@dataclass(frozen=True)
+class RemoteStaffRecord:
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class RemoteLeadSourceRecord:
+    id: str
+    name: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    """A prospect or member as a platform lists it (fields as in partner-api.md)."""
+
+    id: str
+    fields: dict[str, Any]
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    records: list[RemoteRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    ok: bool
+    message: str  # plain words for a club manager: "Connected", "The platform refused ..."
+
+
+@dataclass
+class AdapterConfig:
+    base_url: str
+    token: str = field(repr=False, default="")
+    timeout_connect: float = 3.0
+    timeout_read: float = 10.0
+
+
+class Adapter:
+    """Base class: a concrete adapter overrides what its platform supports."""
+
+    capabilities = Capabilities()
+
+    def __init__(self, config: AdapterConfig) -> None:
+        self.config = config
+
+    def test_connection(self) -> ConnectionResult:
+        raise NotImplementedError
+
+    def list_staff(self) -> list[RemoteStaffRecord]:
+        raise NotImplementedError
+
+    def list_lead_sources(self) -> list[RemoteLeadSourceRecord]:
+        raise NotImplementedError
+
+    def create_lead_source(self, name: str) -> RemoteLeadSourceRecord:
+        """Create a lead source; raises AdapterError(permanent=True) if the platform cannot."""
+        raise NotImplementedError
+
+    def create_record(self, kind: str, fields: dict[str, Any], *, idempotency_key: str) -> str:
+        """Create a prospect or member (kind 'prospect'|'member'); returns the platform's id."""
+        raise NotImplementedError
+
+    def update_record(self, kind: str, external_id: str, fields: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def find_record(self, kind: str, idempotency_key: str) -> str | None:
+        """The id of a record created earlier under this key, if the platform has it."""
+        return None
+
+    def list_changed(self, kind: str, *, since: str | None, cursor: str | None) -> ChangesPage:
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""The sync engine: ingest (records in), routing, translation and delivery (records out)."""
