@@ -67,6 +67,7 @@ class Prospect(PersonRecord):
         indexes = [
             models.Index(fields=["client", "-created_at"]),
             models.Index(fields=["client", "email"]),
+            models.Index(fields=["-created_at"]),
         ]
 
 
@@ -93,6 +94,7 @@ class Member(PersonRecord):
         indexes = [
             models.Index(fields=["client", "-created_at"]),
             models.Index(fields=["client", "email"]),
+            models.Index(fields=["-created_at"]),
         ]
 
 
