@@ -1,0 +1,1 @@
+"""Services of the mapping app: matching runs, directory sync, review actions (they write)."""

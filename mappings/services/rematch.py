@@ -1,0 +1,19 @@
+"""Queue a re-matching run for an integration once the current transaction commits."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+REMATCH_TASK = "mappings.tasks.integration_rematch"
+
+
+def rematch_queue(*, integration_id: int) -> None:
+    """Enqueue `integration_rematch` after commit, so the worker sees the new roster."""
+
+    def enqueue() -> None:
+        # Imported late: django_q pulls in its broker and models on import.
+        from django_q.tasks import async_task
+
+        async_task(REMATCH_TASK, integration_id, task_name=f"rematch-{integration_id}")
+
+    transaction.on_commit(enqueue)
