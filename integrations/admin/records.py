@@ -1,0 +1,168 @@
+"""Prospects, members and their external-id links in the support admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from integrations.admin.clients import admin_link
+from integrations.admin.paging import BigTableMixin
+from integrations.models import Change, ExternalLink, Member, Prospect
+
+RECORD_READONLY = [
+    "id",
+    "client",
+    "source_integration",
+    "source_updated_at",
+    "version",
+    "created_at",
+    "updated_at",
+    "staff_owner",
+    "lead_source",
+]
+
+
+class ExternalLinkInline(admin.TabularInline):
+    model = ExternalLink
+    fields = ["integration", "external_id", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("integration__platform")
+
+
+class RecordAdmin(BigTableMixin, admin.ModelAdmin):
+    list_display = ["__str__", "email", "client", "source", "created_at"]
+    list_filter = ["client"]
+    search_fields = ["=id", "email", "last_name", "first_name", "links__external_id"]
+    list_select_related = ["client", "source_integration__platform"]
+    readonly_fields = [*RECORD_READONLY, "journey"]
+    inlines = [ExternalLinkInline]
+    change_form_template = "admin/integrations/record_change_form.html"
+
+    @admin.display(description="received from", ordering="source_integration")
+    def source(self, obj: Prospect | Member) -> str:
+        integration = obj.source_integration
+        return integration.platform.name if integration else "—"
+
+    @admin.display(description="journey")
+    def journey(self, obj: Prospect | Member) -> str:
+        """Every change to the record and where it went; the full trace is below the form."""
+        count = Change.objects.filter(record_id=obj.pk).count()
+        return f"{count} change(s); see the journey below."
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> Any:
+        extra_context = dict(extra_context or {})
+        extra_context["trace"] = _record_trace(self.model, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _record_trace(model: type, object_id: str) -> list[dict]:
+    """The record's hops (received, delivered) for the change page."""
+    try:
+        from integrations.sync.trace import record_trace
+    except ImportError:  # the sync engine's trace selector is optional for the admin
+        return []
+    kind = "prospect" if model is Prospect else "member"
+    try:
+        return record_trace(kind=kind, record_id=object_id)
+    except (ValueError, LookupError):
+        return []
+
+
+@admin.register(Prospect)
+class ProspectAdmin(RecordAdmin):
+    fieldsets = [
+        (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date", "gender"]}),
+        ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]}),
+        (
+            "Sync",
+            {
+                "fields": [
+                    "id",
+                    "client",
+                    "source_integration",
+                    "source_updated_at",
+                    "version",
+                    "journey",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Member)
+class MemberAdmin(RecordAdmin):
+    list_display = [
+        *RecordAdmin.list_display[:2],
+        "status",
+        "membership_number",
+        "client",
+        "source",
+        "created_at",
+    ]
+    list_filter = ["status", "is_secondary", "client"]
+    readonly_fields = [*RecordAdmin.readonly_fields, "prospect"]
+    fieldsets = [
+        (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date", "gender"]}),
+        (
+            "Membership",
+            {
+                "fields": [
+                    "membership_number",
+                    "membership_type",
+                    "status",
+                    "join_date",
+                    "end_date",
+                    "is_secondary",
+                    "prospect",
+                ]
+            },
+        ),
+        ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]}),
+        (
+            "Sync",
+            {
+                "fields": [
+                    "id",
+                    "client",
+                    "source_integration",
+                    "source_updated_at",
+                    "version",
+                    "journey",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(ExternalLink)
+class ExternalLinkAdmin(BigTableMixin, admin.ModelAdmin):
+    list_display = ["external_id", "kind", "integration", "record", "created_at"]
+    list_filter = ["kind", "integration__platform"]
+    search_fields = ["=external_id"]
+    list_select_related = ["integration__client", "integration__platform", "prospect", "member"]
+    raw_id_fields = ["prospect", "member"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["integration"]
+
+    @admin.display(description="record")
+    def record(self, obj: ExternalLink) -> str:
+        return admin_link(obj.prospect or obj.member)
