@@ -17,7 +17,6 @@ class Command(BaseCommand):
         platform = get_platform(options["platform_slug"])
         api_key, raw_key = api_key_issue(platform=platform, name=options["name"])
         self.stdout.write(
-            f"Issued key {api_key.prefix}… for {platform.name}. Only its hash is kept: "
-            "copy it now."
+            f"Issued key {api_key.prefix}… for {platform.name}. Only its hash is kept: copy it now."
         )
         self.stdout.write(raw_key)

@@ -1,0 +1,164 @@
+"""The support admin: every page opens, lists stay bounded, secrets never show."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from integrations.models import ApiKey, AuditEntry, Integration, LogEntry, Member, Prospect
+from integrations.services.launch import api_key_issue, integration_set_credentials
+from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def changelist(model) -> str:  # noqa: ANN001
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def test_every_registered_model_has_a_working_list_and_add_page(admin_client):
+    IntegrationFactory()
+    for model, model_admin in admin.site._registry.items():
+        response = admin_client.get(changelist(model))
+        assert response.status_code == 200, model
+        if model_admin.has_add_permission(response.wsgi_request):
+            add_url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
+            assert admin_client.get(add_url).status_code == 200, model
+
+
+def test_admin_shows_connector_support_title(admin_client):
+    assert b"Connector support" in admin_client.get("/admin/").content
+
+
+def test_saved_credentials_are_never_shown_back(admin_client):
+    integration = IntegrationFactory(mode="api", base_url="https://p.example")
+    integration_set_credentials(integration=integration, credentials="tok-very-secret-3f9a")
+    integration.save()
+    url = reverse("admin:integrations_integration_change", args=[integration.pk])
+    page = admin_client.get(url).content.decode()
+    assert "tok-very-secret" not in page
+    assert "saved ●●●● 3f9a" in page
+
+
+def test_issuing_a_key_in_the_admin_shows_it_once_and_stores_its_hash(admin_client):
+    platform = PlatformFactory()
+    response = admin_client.post(
+        reverse("admin:integrations_apikey_add"),
+        {"platform": platform.pk, "name": "prod"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    key = ApiKey.objects.get()
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("cpk_" in m for m in shown)
+    raw = next(m for m in shown if "cpk_" in m).split("<code>")[1].split("</code>")[0]
+    assert key.hashed_key != raw and raw.startswith(key.prefix)
+    change_page = admin_client.get(reverse("admin:integrations_apikey_change", args=[key.pk]))
+    assert raw not in change_page.content.decode()
+
+
+def test_revoke_action_revokes_and_audits(admin_client):
+    api_key, _ = api_key_issue(platform=PlatformFactory())
+    admin_client.post(
+        changelist(ApiKey), {"action": "revoke", "_selected_action": [api_key.pk]}, follow=True
+    )
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+    assert AuditEntry.objects.filter(action="api_key.revoke").count() == 1
+
+
+def test_integration_form_refuses_extras_without_prospects(admin_client):
+    integration = IntegrationFactory(data="both", staff_owner=False, lead_source=False)
+    url = reverse("admin:integrations_integration_change", args=[integration.pk])
+    data = {
+        "client": integration.client_id,
+        "platform": integration.platform_id,
+        "enabled": "on",
+        "direction": "both",
+        "data": "members",
+        "staff_owner": "on",
+        "unmatched_owner": "send_without_owner",
+        "default_lead_source_name": "Import",
+        "mode": "push",
+        "base_url": "",
+        "fetch_interval_minutes": 5,
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "prospect extras" in response.content.decode()
+    integration.refresh_from_db()
+    assert integration.data == "both"
+
+
+def test_integration_form_saves_new_credentials_encrypted_and_audits(admin_client):
+    integration = IntegrationFactory(staff_owner=False, lead_source=False)
+    url = reverse("admin:integrations_integration_change", args=[integration.pk])
+    data = {
+        "client": integration.client_id,
+        "platform": integration.platform_id,
+        "enabled": "on",
+        "direction": "both",
+        "data": "both",
+        "unmatched_owner": "send_without_owner",
+        "default_lead_source_name": "Import",
+        "mode": "api",
+        "base_url": "https://p.example",
+        "fetch_interval_minutes": 5,
+        "new_credentials": "new-token-abcd",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    integration = Integration.objects.get(pk=integration.pk)
+    assert integration.credentials == "new-token-abcd"
+    entry = AuditEntry.objects.get(action="integration.change")
+    assert entry.new["credentials"] == "replaced"
+    assert "new-token" not in str(entry.new)
+
+
+@pytest.fixture
+def many_records(db):
+    clients = [ClientFactory() for _ in range(3)]
+    integrations = [IntegrationFactory(client=c) for c in clients]
+    Prospect.objects.bulk_create(
+        Prospect(
+            client=clients[i % 3],
+            first_name=f"P{i}",
+            last_name="Doe",
+            source_integration=integrations[i % 3],
+        )
+        for i in range(600)
+    )
+    Member.objects.bulk_create(
+        Member(client=clients[i % 3], first_name=f"M{i}", status="active") for i in range(300)
+    )
+    LogEntry.objects.bulk_create(
+        LogEntry(client=clients[i % 3], level="info", summary=f"line {i}") for i in range(300)
+    )
+    return clients
+
+
+@pytest.mark.parametrize("model", [Prospect, Member, LogEntry, Integration, ApiKey])
+def test_list_pages_run_a_bounded_number_of_queries(
+    admin_client, many_records, model, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(15):
+        response = admin_client.get(changelist(model))
+    assert response.status_code == 200
+
+
+def test_prospect_search_by_external_id_and_change_page(admin_client, many_records):
+    prospect = Prospect.objects.first()
+    response = admin_client.get(changelist(Prospect), {"q": str(prospect.pk)})
+    assert response.status_code == 200
+    assert str(prospect) in response.content.decode()
+    page = admin_client.get(reverse("admin:integrations_prospect_change", args=[prospect.pk]))
+    assert page.status_code == 200
+    assert b"Journey" in page.content
+
+
+def test_change_page_of_unknown_record_redirects_not_500(admin_client):
+    url = reverse("admin:integrations_prospect_change", args=[uuid.uuid4()])
+    assert admin_client.get(url).status_code == 302
