@@ -14,7 +14,7 @@ def adapter_class(kind: str) -> type[Adapter]:
     raise LookupError(f"no adapter for platform kind {kind!r}")
 
 
-def adapter_for(integration) -> Adapter:  # noqa: ANN001
+def adapter_for(integration) -> Adapter:
     """A ready adapter for an integration in api mode (base URL and decrypted token)."""
     config = AdapterConfig(base_url=integration.base_url, token=integration.credentials)
     return adapter_class(integration.platform.adapter)(config)

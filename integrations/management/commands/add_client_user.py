@@ -10,12 +10,12 @@ from integrations.services.launch import client_user_add
 class Command(BaseCommand):
     help = "Create a login for a client's user (the client pages)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("client_id")
         parser.add_argument("email")
         parser.add_argument("--password", required=True)
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         client = get_client(options["client_id"])
         try:
             user = client_user_add(

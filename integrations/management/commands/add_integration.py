@@ -11,7 +11,7 @@ from integrations.services.launch import IntegrationOptions, integration_create
 class Command(BaseCommand):
     help = "Connect a client to a platform, with the integration options."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("client_id")
         parser.add_argument("platform_slug")
         parser.add_argument("--direction", required=True, choices=Direction.values)
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="")
         parser.add_argument("--token", default="")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         client = get_client(options["client_id"])
         platform = get_platform(options["platform_slug"])
         integration_options = IntegrationOptions(

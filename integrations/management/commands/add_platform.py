@@ -11,13 +11,13 @@ from integrations.services.launch import platform_add
 class Command(BaseCommand):
     help = "Add a platform (a partner's product) to the Connector."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--name", required=True)
         parser.add_argument("--adapter", default=Adapter.REST, choices=Adapter.values)
         parser.add_argument("--can-create-lead-sources", action="store_true")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         try:
             platform = platform_add(
                 slug=options["slug"],

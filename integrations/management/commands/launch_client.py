@@ -10,11 +10,11 @@ from integrations.services.launch import client_launch
 class Command(BaseCommand):
     help = "Launch a client (a club business) on the Connector."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("client_id")
         parser.add_argument("--name", required=True)
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         try:
             client = client_launch(client_id=options["client_id"], name=options["name"])
         except ValidationError as exc:

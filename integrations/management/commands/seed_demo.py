@@ -27,7 +27,7 @@ from integrations.services.launch import (
 class Command(BaseCommand):
     help = "Create the demo club, its integrations, staff, lead sources, records and logins."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="Where the portal runs.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -111,9 +111,10 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         for line in seeded:
             self.stdout.write(f"  {line}")
+        support, client = demo.SUPPORT_LOGIN, demo.CLIENT_LOGIN
         self.stdout.write(
             "\nDemo ready.\n"
-            f"  Support admin: {base}/admin/  login {demo.SUPPORT_LOGIN[0]} / {demo.SUPPORT_LOGIN[1]}\n"
-            f"  Client pages:  {base}/login/  login {demo.CLIENT_LOGIN[0]} / {demo.CLIENT_LOGIN[1]}\n"
+            f"  Support admin: {base}/admin/  login {support[0]} / {support[1]}\n"
+            f"  Client pages:  {base}/login/  login {client[0]} / {client[1]}\n"
             f"  Partner API:   {base}/api/v1/docs/  key {demo.PARTNER_API_KEY}"
         )
