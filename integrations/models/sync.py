@@ -63,6 +63,9 @@ class OutboxRow(models.Model):
     # transaction still running, so a reader never skips a row that commits late.
     txid = models.BigIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Delivered without its owner (policy "send without owner"): when the staff mapping is
+    # made later, the owner follows as an update and this flag is cleared.
+    sent_without_owner = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
