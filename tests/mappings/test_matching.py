@@ -1,0 +1,207 @@
+"""The staff matching core: every rule of product.md §3 and every trap, without a database."""
+
+from __future__ import annotations
+
+from mappings.matching import (
+    MATCHED,
+    NEEDS_REVIEW,
+    NO_COUNTERPART,
+    UNMATCHED,
+    Fixed,
+    Staff,
+    match_staff,
+)
+from mappings.names import fold, name_parts
+
+
+def decide(directory, remote, fixed=()):
+    return {d.remote_id: d for d in match_staff(directory=directory, remote=remote, fixed=fixed)}
+
+
+def test_same_email_trimmed_and_case_insensitive_matches_automatically():
+    out = decide(
+        [Staff(1, "Anna", "Berg", "anna@club.se")], [Staff("a", "A", "B", " ANNA@Club.se ")]
+    )
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (MATCHED, 1, "email")
+    assert out["a"].score == 1.0
+    assert out["a"].reason == "same email"
+
+
+def test_shared_email_never_matches_automatically():
+    directory = [
+        Staff(1, "Anna", "Berg", "desk@club.se"),
+        Staff(2, "Carl", "Dahl", "desk@club.se"),
+    ]
+    out = decide(directory, [Staff("a", "", "", "desk@club.se")])
+    assert out["a"].status == NEEDS_REVIEW
+    assert "shared email" in out["a"].reason
+
+
+def test_shared_email_on_the_remote_side_falls_back_to_the_name():
+    directory = [Staff(1, "Anna", "Berg", "desk@club.se"), Staff(2, "Carl", "Dahl", "c@club.se")]
+    remote = [Staff("a", "Anna", "Berg", "desk@club.se"), Staff("b", "Eva", "Lund", "desk@club.se")]
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].method, out["a"].person_id) == (MATCHED, "name", 1)
+    assert out["b"].status == UNMATCHED
+
+
+def test_same_email_with_unrelated_names_goes_to_review():
+    out = decide(
+        [Staff(1, "Anna", "Berg", "info@club.se")], [Staff("a", "Front", "Desk", "info@club.se")]
+    )
+    assert out["a"].status == NEEDS_REVIEW
+    assert out["a"].person_id == 1
+    assert out["a"].reason == "same email, but the names differ"
+
+
+def test_same_email_with_married_name_still_matches():
+    out = decide(
+        [Staff(1, "Anna", "Berg", "anna@club.se")], [Staff("a", "Anna", "Lund", "anna@club.se")]
+    )
+    assert out["a"].status == MATCHED
+
+
+def test_normalized_full_name_matches_automatically():
+    directory = [Staff(1, "José María", "García-López", ""), Staff(2, "Zoë", "O'Brien", "z@c.ie")]
+    remote = [Staff("a", "  JOSE  m. ", "garcia lopez", ""), Staff("b", "zoe", "OBRIEN", "")]
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (MATCHED, 1, "name")
+    assert (out["b"].status, out["b"].person_id) == (MATCHED, 2)
+    assert out["a"].reason == "same full name"
+
+
+def test_middle_names_and_initials_are_ignored():
+    out = decide([Staff(1, "Mary Anne", "Smith", "")], [Staff("a", "Mary J.", "Smith", "")])
+    assert out["a"].status == MATCHED
+
+
+def test_full_name_in_one_field_is_split():
+    assert name_parts("John Smith", "") == ("john", "smith")
+    assert name_parts("", "Smith") == ("", "smith")
+    assert fold("Łukasz Müller-Straße") == "lukasz muller-strasse"
+
+
+def test_same_name_with_conflicting_emails_is_only_suggested():
+    out = decide(
+        [Staff(1, "Anna", "Berg", "anna@club.se")], [Staff("a", "Anna", "Berg", "anna@gym.se")]
+    )
+    assert out["a"].status == NEEDS_REVIEW
+    assert out["a"].person_id == 1
+    assert "different emails" in out["a"].reason
+
+
+def test_homonyms_never_match_automatically_and_active_wins_the_tie():
+    directory = [
+        Staff(1, "John", "Doe", "", active=False),
+        Staff(2, "John", "Doe", "", active=True),
+    ]
+    out = decide(directory, [Staff("a", "John", "Doe", "")])
+    assert out["a"].status == NEEDS_REVIEW
+    assert out["a"].person_id == 2
+    assert "2 directory people" in out["a"].reason
+
+
+def test_homonyms_on_the_remote_side_never_match_automatically():
+    out = decide(
+        [Staff(1, "John", "Doe", "")],
+        [Staff("a", "John", "Doe", ""), Staff("b", "John", "Doe", "")],
+    )
+    assert {out["a"].status, out["b"].status} <= {NEEDS_REVIEW, UNMATCHED}
+    assert [d.person_id for d in out.values()].count(1) >= 1
+
+
+def test_inactive_staff_are_still_matched():
+    out = decide(
+        [Staff(1, "Eva", "Lund", "eva@c.se", active=False)],
+        [Staff("a", "Eva", "Lund", "", active=False)],
+    )
+    assert out["a"].status == MATCHED
+
+
+def test_nickname_is_suggested_with_a_readable_reason():
+    directory = [Staff(1, "Robert", "Smith", ""), Staff(2, "Elizabeth", "Taylor", "")]
+    out = decide(directory, [Staff("a", "Bob", "Smith", ""), Staff("b", "Liz", "Taylor", "")])
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (NEEDS_REVIEW, 1, "nickname")
+    assert out["a"].reason == "nickname of first name, same last name"
+    assert out["b"].person_id == 2
+    assert 0 < out["a"].score < 1
+
+
+def test_curated_non_english_nickname_is_suggested():
+    out = decide([Staff(1, "Francisco", "Ruiz", "")], [Staff("a", "Paco", "Ruiz", "")])
+    assert (out["a"].status, out["a"].person_id) == (NEEDS_REVIEW, 1)
+
+
+def test_typos_are_suggested():
+    directory = [Staff(1, "Michael", "Johnson", ""), Staff(2, "Katarina", "Svensson", "")]
+    remote = [Staff("a", "Micheal", "Johnson", ""), Staff("b", "Katarina", "Svenson", "")]
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (NEEDS_REVIEW, 1, "fuzzy")
+    assert "typo" in out["a"].reason
+    assert (out["b"].status, out["b"].person_id) == (NEEDS_REVIEW, 2)
+
+
+def test_swapped_first_and_last_names_are_suggested():
+    out = decide([Staff(1, "Anna", "Kowalski", "")], [Staff("a", "Kowalski", "Anna", "")])
+    assert (out["a"].status, out["a"].method) == (NEEDS_REVIEW, "swapped")
+    assert out["a"].reason == "first and last names swapped"
+
+
+def test_email_local_part_resembling_the_name_is_suggested():
+    directory = [Staff(1, "John", "Smith", ""), Staff(2, "Karin", "Holm", "kholm@club.se")]
+    remote = [Staff("a", "", "", "jsmith@gmail.com"), Staff("b", "Trainer", "7", "")]
+    remote.append(Staff("c", "Karin", "X", ""))
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (NEEDS_REVIEW, 1, "email_name")
+    assert out["b"].status == UNMATCHED
+
+
+def test_people_on_one_side_only_stay_unmatched():
+    out = decide([Staff(1, "Anna", "Berg", "")], [Staff("a", "Carl", "Dahl", "carl@x.se")])
+    assert out["a"].status == UNMATCHED
+    assert out["a"].person_id is None
+
+
+def test_empty_rosters():
+    assert match_staff(directory=[], remote=[]) == []
+    assert decide([], [Staff("a", "Anna", "Berg", "")])["a"].status == UNMATCHED
+
+
+def test_one_person_is_never_linked_twice():
+    directory = [Staff(1, "Anna", "Berg", "anna@c.se")]
+    remote = [Staff("a", "Anna", "Berg", "anna@c.se"), Staff("b", "Anna", "Berg", "")]
+    out = decide(directory, remote)
+    assert [d.status for d in out.values()].count(MATCHED) <= 1
+
+
+def test_confirmed_decisions_are_returned_unchanged_and_block_their_person():
+    directory = [Staff(1, "Anna", "Berg", "anna@c.se"), Staff(2, "Carl", "Dahl", "")]
+    remote = [Staff("a", "Anna", "Berg", "anna@c.se"), Staff("b", "Eva", "Lund", "")]
+    fixed = [
+        Fixed("a", NO_COUNTERPART),
+        Fixed("b", MATCHED, person_id=1, reason="chosen by support"),
+    ]
+    out = decide(directory, remote, fixed)
+    assert (out["a"].status, out["a"].person_id, out["a"].confirmed) == (NO_COUNTERPART, None, True)
+    assert (out["b"].status, out["b"].person_id, out["b"].confirmed) == (MATCHED, 1, True)
+
+
+def test_email_match_skips_a_person_linked_by_a_person():
+    directory = [Staff(1, "Anna", "Berg", "anna@c.se")]
+    remote = [Staff("a", "Anna", "Berg", "anna@c.se"), Staff("b", "X", "Y", "")]
+    out = decide(directory, remote, [Fixed("b", MATCHED, person_id=1)])
+    assert out["a"].status == UNMATCHED
+
+
+def test_suggestions_stay_one_to_one_where_they_can():
+    directory = [
+        Staff(1, "John", "Doe", "", active=True),
+        Staff(2, "John", "Doe", "", active=False),
+    ]
+    remote = [
+        Staff("a", "John", "Doe", "", active=True),
+        Staff("b", "John", "Doe", "", active=False),
+    ]
+    out = decide(directory, remote)
+    assert out["a"].person_id == 1
+    assert out["b"].person_id == 2
