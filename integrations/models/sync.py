@@ -31,6 +31,20 @@ class Change(models.Model):
         return f"{self.event_type} {self.record_id}"
 
 
+class CurrentTxid(models.Func):
+    """The writing transaction's id on PostgreSQL (NULL elsewhere), as a column default.
+
+    A database default rather than a value set by each writer, so every insert of an outbox
+    row, whoever writes it, carries the id the change feed's safe watermark relies on.
+    """
+
+    output_field = models.BigIntegerField()
+    template = "NULL"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "pending"
     HELD = "held", "held (waiting for a mapping)"
@@ -61,7 +75,7 @@ class OutboxRow(models.Model):
     last_error = models.TextField(blank=True)
     # PostgreSQL transaction id of the writer: the feed serves only rows below the oldest
     # transaction still running, so a reader never skips a row that commits late.
-    txid = models.BigIntegerField(null=True, blank=True)
+    txid = models.BigIntegerField(null=True, blank=True, db_default=CurrentTxid(), editable=False)
     delivered_at = models.DateTimeField(null=True, blank=True)
     # Delivered without its owner (policy "send without owner"): when the staff mapping is
     # made later, the owner follows as an update and this flag is cleared.
@@ -77,6 +91,7 @@ class OutboxRow(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["integration", "id"]),
             models.Index(fields=["integration", "record_id", "id"]),
+            models.Index(fields=["integration", "txid", "id"], name="outbox_feed_order"),
         ]
 
     def __str__(self) -> str:
