@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Q
 from django.http import HttpRequest
 
 from integrations.admin.clients import admin_link
@@ -41,11 +44,25 @@ class ExternalLinkInline(admin.TabularInline):
 class RecordAdmin(BigTableMixin, admin.ModelAdmin):
     list_display = ["__str__", "email", "client", "source", "created_at"]
     list_filter = ["client"]
-    search_fields = ["=id", "email", "last_name", "first_name", "links__external_id"]
+    search_fields = ["email", "last_name", "id", "external id"]  # see get_search_results
     list_select_related = ["client", "source_integration__platform"]
     readonly_fields = [*RECORD_READONLY, "journey"]
     inlines = [ExternalLinkInline]
     change_form_template = "admin/integrations/record_change_form.html"
+
+    search_help_text = "An email, the start of a last name, a Connector id or an external id."
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        """Index-friendly search: exact email, id or external id, or a last-name prefix."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        kind = "prospect" if self.model is Prospect else "member"
+        linked = ExternalLink.objects.filter(kind=kind, external_id=term).values(f"{kind}_id")
+        condition = Q(email=term.lower()) | Q(last_name__istartswith=term) | Q(pk__in=linked)
+        with contextlib.suppress(ValueError):
+            condition |= Q(pk=uuid.UUID(term))
+        return queryset.filter(condition), False
 
     @admin.display(description="received from", ordering="source_integration")
     def source(self, obj: Prospect | Member) -> str:

@@ -66,7 +66,7 @@ class Prospect(PersonRecord):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["client", "-created_at"]),
-            models.Index(fields=["client", "email"]),
+            models.Index(fields=["email"]),
             models.Index(fields=["-created_at"]),
         ]
 
@@ -93,7 +93,7 @@ class Member(PersonRecord):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["client", "-created_at"]),
-            models.Index(fields=["client", "email"]),
+            models.Index(fields=["email"]),
             models.Index(fields=["-created_at"]),
         ]
 

@@ -162,3 +162,8 @@ def test_prospect_search_by_external_id_and_change_page(admin_client, many_recor
 def test_change_page_of_unknown_record_redirects_not_500(admin_client):
     url = reverse("admin:integrations_prospect_change", args=[uuid.uuid4()])
     assert admin_client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("term", ["not-a-uuid", "Doe", "P1", "x@y.example", "'; drop"])
+def test_prospect_search_never_fails(admin_client, many_records, term):
+    assert admin_client.get(changelist(Prospect), {"q": term}).status_code == 200
