@@ -19,7 +19,7 @@ os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connector_portal.settings")
 os.environ.setdefault("CONNECTOR_DISABLE_AXES", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
