@@ -1,6 +1,7 @@
 """Remote staff and lead sources, the client's directory, and the mappings between them."""
 
 from mappings.models.lead_sources import LeadSource, LeadSourceMapping, RemoteLeadSource
+from mappings.models.review import LeadSourceReview, StaffReview
 from mappings.models.staff import (
     MappingMethod,
     MappingStatus,
@@ -12,10 +13,12 @@ from mappings.models.staff import (
 __all__ = [
     "LeadSource",
     "LeadSourceMapping",
+    "LeadSourceReview",
     "MappingMethod",
     "MappingStatus",
     "RemoteLeadSource",
     "RemoteStaff",
     "StaffMapping",
     "StaffPerson",
+    "StaffReview",
 ]

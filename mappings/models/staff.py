@@ -118,6 +118,9 @@ class StaffMapping(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Set when the link was made or changed; the sync engine clears it once held prospects are
+    # released and owner updates are queued, so that work survives a crash or a missing hook.
+    pending_release = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -134,7 +137,14 @@ class StaffMapping(models.Model):
                 name="staff_mapping_person_iff_matched",
             ),
         ]
-        indexes = [models.Index(fields=["integration", "status"])]
+        indexes = [
+            models.Index(fields=["integration", "status"]),
+            models.Index(
+                fields=["integration"],
+                condition=Q(pending_release=True),
+                name="staff_mapping_pending_release",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.remote} → {self.person or self.get_status_display()}"

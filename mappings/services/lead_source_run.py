@@ -1,0 +1,80 @@
+"""Run the lead-source matching core for one integration and store its decisions."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Integration
+from mappings.lead_source_matching import Source, match_lead_sources
+from mappings.matching import Decision, Fixed
+from mappings.models import LeadSource, LeadSourceMapping, MappingStatus, RemoteLeadSource
+
+FIELDS = ["lead_source", "suggestion", "status", "method", "score", "reason", "updated_at"]
+
+
+def _apply(mapping: LeadSourceMapping, decision: Decision) -> bool:
+    matched = decision.status == MappingStatus.MATCHED
+    values = {
+        "lead_source_id": decision.person_id if matched else None,
+        "suggestion_id": None if matched else decision.person_id,
+        "status": decision.status,
+        "method": decision.method,
+        "score": decision.score,
+        "reason": decision.reason[:300],
+    }
+    if all(getattr(mapping, k) == v for k, v in values.items()):
+        return False
+    for key, value in values.items():
+        setattr(mapping, key, value)
+    return True
+
+
+def save_lead_source_rows(rows: list[LeadSourceMapping]) -> None:
+    """Store changed and new rows in bulk, unlinking first so targets can move."""
+    now = timezone.now()
+    for m in rows:
+        m.updated_at = now
+    existing = [m for m in rows if m.pk]
+    LeadSourceMapping.objects.filter(
+        pk__in=[m.pk for m in existing], lead_source__isnull=False
+    ).update(lead_source=None, status=MappingStatus.UNMATCHED)
+    LeadSourceMapping.objects.bulk_update(existing, FIELDS, batch_size=1000)
+    LeadSourceMapping.objects.bulk_create([m for m in rows if not m.pk], batch_size=1000)
+
+
+@transaction.atomic
+def lead_source_match_run(*, integration: Integration) -> dict[str, int]:
+    """Match an integration's lead sources with the client's; confirmed rows stay as they are."""
+    mappings = {m.remote_id: m for m in LeadSourceMapping.objects.filter(integration=integration)}
+    fixed = [
+        Fixed(m.remote_id, m.status, m.lead_source_id, m.method, m.score, m.reason)
+        for m in mappings.values()
+        if m.confirmed
+    ]
+    canonical = [
+        Source(*row)
+        for row in LeadSource.objects.filter(client_id=integration.client_id).values_list(
+            "pk", "name", "active"
+        )
+    ]
+    remote = [
+        Source(*row)
+        for row in RemoteLeadSource.objects.filter(integration=integration).values_list(
+            "pk", "name", "active"
+        )
+    ]
+    decisions = match_lead_sources(canonical=canonical, remote=remote, fixed=fixed)
+    rows = []
+    for decision in decisions:
+        if decision.confirmed:
+            continue
+        mapping = mappings.get(decision.remote_id) or LeadSourceMapping(
+            remote_id=decision.remote_id, integration=integration
+        )
+        if _apply(mapping, decision) or mapping.pk is None:
+            rows.append(mapping)
+    save_lead_source_rows(rows)
+    return dict(Counter(d.status for d in decisions))
