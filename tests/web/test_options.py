@@ -1,0 +1,125 @@
+"""The options form: saved through the service, refused field by field, audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from integrations.models import AuditEntry, LogEntry
+from integrations.services.options import integration_options_update
+from tests.factories import RemoteStaffFactory
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "direction": "both",
+    "data": "both",
+    "staff_owner": "on",
+    "lead_source": "on",
+    "unmatched_owner": "hold",
+    "enabled": "on",
+}
+
+
+def post(web, integration, **changes):
+    data = {**VALID, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    return web.post(reverse("integration-detail", args=[integration.pk]), data)
+
+
+def test_saving_options_changes_them_and_confirms(web, acme, manager):
+    response = post(web, acme)
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert (acme.direction, acme.data, acme.lead_source, acme.unmatched_owner) == (
+        "both",
+        "both",
+        True,
+        "hold",
+    )
+    page = web.get(response["Location"]).content.decode()
+    assert "Saved. The options for Acme are in effect now." in page
+    audit = AuditEntry.objects.get(action="integration.options_update")
+    assert audit.actor == manager and audit.new["direction"] == "both"
+    assert audit.old["direction"] == "receive"
+    assert LogEntry.objects.filter(summary__startswith="Options for Acme changed").exists()
+
+
+def test_unticked_enabled_pauses(web, acme):
+    post(web, acme, enabled=None)
+    acme.refresh_from_db()
+    assert acme.enabled is False
+
+
+def test_prospect_extras_sent_with_members_only_are_refused_next_to_the_field(web, acme):
+    response = post(web, acme, data="members")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="staff_owner-error"' in page
+    assert "include prospects to use them" in page
+    acme.refresh_from_db()
+    assert acme.data == "prospects"  # nothing saved
+
+
+def test_members_only_without_extras_is_saved(web, acme):
+    post(web, acme, data="members", staff_owner=None, lead_source=None, unmatched_owner=None)
+    acme.refresh_from_db()
+    assert (acme.data, acme.staff_owner, acme.lead_source) == ("members", False, False)
+
+
+def test_an_unknown_choice_is_refused(web, acme):
+    response = post(web, acme, direction="sideways")
+    assert response.status_code == 400
+    assert 'id="direction-error"' in response.content.decode()
+
+
+def test_extras_the_platform_cannot_do_are_refused(web, acme):
+    acme.platform.has_lead_sources = False
+    acme.platform.save()
+    with pytest.raises(ValidationError) as exc:
+        integration_options_update(integration=acme, acting_user=None, lead_source=True)
+    assert "Acme has no lead sources." in exc.value.message_dict["lead_source"]
+
+
+def test_default_staff_comes_from_this_platform_active_staff(web, acme, other_club_integration):
+    sam = RemoteStaffFactory(integration=acme, first_name="Sam", last_name="Ortiz")
+    RemoteStaffFactory(integration=acme, first_name="Gone", last_name="Away", active=False)
+    page = web.get(reverse("integration-detail", args=[acme.pk])).content.decode()
+    assert "Sam Ortiz" in page and "Gone Away" not in page
+    post(web, acme, unmatched_owner="default_staff", default_staff=str(sam.pk))
+    acme.refresh_from_db()
+    assert acme.default_staff == sam
+
+
+def test_default_staff_of_another_integration_is_refused(web, acme, other_club_integration):
+    stranger = RemoteStaffFactory(integration=other_club_integration)
+    response = post(web, acme, unmatched_owner="default_staff", default_staff=str(stranger.pk))
+    assert response.status_code == 400
+    assert 'id="default_staff-error"' in response.content.decode()
+
+
+def test_default_staff_policy_needs_a_person(web, acme):
+    response = post(web, acme, unmatched_owner="default_staff")
+    assert response.status_code == 400
+    assert "Choose the Acme staff who receives these leads." in response.content.decode()
+
+
+def test_default_staff_is_cleared_with_another_policy(acme):
+    sam = RemoteStaffFactory(integration=acme)
+    integration_options_update(
+        integration=acme, acting_user=None, unmatched_owner="default_staff", default_staff=sam
+    )
+    integration_options_update(integration=acme, acting_user=None, unmatched_owner="hold")
+    acme.refresh_from_db()
+    assert acme.default_staff is None
+
+
+def test_nothing_changed_writes_nothing(acme):
+    integration_options_update(integration=acme, acting_user=None, direction=acme.direction)
+    assert not AuditEntry.objects.filter(action="integration.options_update").exists()
+
+
+def test_service_refuses_unknown_options(acme):
+    with pytest.raises(ValidationError):
+        integration_options_update(integration=acme, acting_user=None, is_primary=True)
