@@ -1,0 +1,350 @@
+"""Ingest: records in, from the partner API and from polling alike (design.md, step 1).
+
+    records_ingest(*, integration, kind: "prospect" | "member", records: list[dict])
+        -> list[IngestResult]        # one per record, in order
+
+`records` are normalized dicts (`integrations.api.normalize.record_normalize` output): always
+`external_id`; any of the body fields (a key left out keeps the stored value); `staff_owner` /
+`lead_source` references in the sender's terms (`{"external_id", "email", "name"}` /
+`{"external_id", "name"}`); `updated_at` (aware datetime, the source's own change time);
+`connector_id` (link this external id to an existing record); for members
+`prospect_external_id` (the sender's id of the prospect it converts) and `is_secondary`.
+
+In ONE transaction, with a constant number of queries per batch: the canonical record
+(created or updated), the external-id link, a `Change`, and one `OutboxRow` per receiving
+integration (`routing.py`; never the sender). Data that changes nothing writes nothing;
+a change older (by `updated_at`) than the stored one is recorded as a `<kind>.ignored` change
+and not applied (status "unchanged", `ignored=True`). Per-record problems (an unknown
+`connector_id`, ...) come back as status "error" with field errors; the others go on.
+
+Ordering: existing records are locked (`SELECT ... FOR UPDATE`, ordered by id) before anything
+else is written, so the transaction id PostgreSQL stamps on the outbox rows follows the order
+in which writers of one record commit; the change feed relies on it (`feed.py`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from integrations.models import Change, ExternalLink, Integration, Member, OutboxRow, Prospect
+from integrations.models.choices import FORMER_MEMBER_STATUSES
+from integrations.sync.routing import receivers_for, routes_for
+from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
+
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "birth_date",
+    "gender",
+    "address",
+    "notes",
+)
+MEMBER_FIELDS = (
+    "membership_number",
+    "membership_type",
+    "status",
+    "join_date",
+    "end_date",
+    "is_secondary",
+)
+EMPTY = {"birth_date": None, "join_date": None, "end_date": None, "address": {}}
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class IngestResult:
+    external_id: str
+    status: str  # created | updated | unchanged | error
+    id: uuid.UUID | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    ignored: bool = False  # older than the stored version: recorded, not applied
+    record: Prospect | Member | None = None
+
+
+def record_fields(kind: str) -> tuple[str, ...]:
+    return PERSON_FIELDS + MEMBER_FIELDS if kind == "member" else PERSON_FIELDS
+
+
+def records_ingest(
+    *, integration: Integration, kind: str, records: list[dict[str, Any]]
+) -> list[IngestResult]:
+    """Store a batch of records from `integration`; retries when a concurrent writer won a race."""
+    if kind not in ("prospect", "member"):
+        raise ValueError(f"kind must be 'prospect' or 'member', not {kind!r}")
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _Batch(integration=integration, kind=kind, records=records).run()
+        except IntegrityError:
+            # Two writers created the same external id at once: the loser starts over and
+            # now finds the winner's link.
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class _Batch:
+    """One ingest transaction; every query below runs once per batch, never per record."""
+
+    def __init__(self, *, integration: Integration, kind: str, records: list[dict]) -> None:
+        self.integration = integration
+        self.kind = kind
+        self.model = Prospect if kind == "prospect" else Member
+        self.fields = record_fields(kind)
+        self.records = records
+        self.results: list[IngestResult | None] = [None] * len(records)
+        self.now = timezone.now()
+        self.created: list[Any] = []
+        self.updated: list[Any] = []
+        self.updated_fields: set[str] = set()
+        self.links: list[ExternalLink] = []
+        self.changes: list[tuple[Change, bool]] = []  # (change, is_secondary)
+
+    def run(self) -> list[IngestResult]:
+        live = self._drop_duplicates()
+        self._load(live)
+        owners = self._refs(live, "staff_owner", staff_refs_resolve)
+        sources = self._refs(live, "lead_source", lead_source_refs_resolve)
+        claimed: dict[uuid.UUID, str] = {}
+        for index in live:
+            self.results[index] = self._one(
+                self.records[index], owners.get(index), sources.get(index), claimed
+            )
+        self._write()
+        return [result for result in self.results if result is not None]
+
+    def _drop_duplicates(self) -> list[int]:
+        last = {rec["external_id"]: i for i, rec in enumerate(self.records)}
+        for i, rec in enumerate(self.records):
+            if last[rec["external_id"]] != i:
+                self.results[i] = IngestResult(
+                    external_id=rec["external_id"],
+                    status="error",
+                    errors=[{"field": "external_id", "message": "Repeated later in the batch."}],
+                )
+        return sorted(last.values())
+
+    def _load(self, live: list[int]) -> None:
+        fk = f"{self.kind}_id"
+        ids = [self.records[i]["external_id"] for i in live]
+        self.link_of = dict(
+            ExternalLink.objects.filter(
+                integration=self.integration, kind=self.kind, external_id__in=ids
+            ).values_list("external_id", fk)
+        )
+        connector_ids = {
+            uuid.UUID(str(self.records[i]["connector_id"]))
+            for i in live
+            if self.records[i].get("connector_id")
+        }
+        stored = self.model.objects.filter(
+            client_id=self.integration.client_id,
+            pk__in=set(self.link_of.values()) | connector_ids,
+        ).order_by("pk")
+        if connection.features.has_select_for_update:
+            stored = stored.select_for_update()
+        self.stored = {obj.pk: obj for obj in stored}
+        self.linked_as: dict[uuid.UUID, str] = {}
+        if connector_ids:
+            self.linked_as = {
+                record_id: ext
+                for ext, record_id in ExternalLink.objects.filter(
+                    integration=self.integration, kind=self.kind, **{f"{fk}__in": connector_ids}
+                ).values_list("external_id", fk)
+            }
+        self.prospect_of: dict[str, uuid.UUID] = {}
+        wanted = {self.records[i].get("prospect_external_id") for i in live} - {None, ""}
+        if self.kind == "member" and wanted:
+            self.prospect_of = dict(
+                ExternalLink.objects.filter(
+                    integration=self.integration, kind="prospect", external_id__in=wanted
+                ).values_list("external_id", "prospect_id")
+            )
+
+    def _refs(self, live: list[int], name: str, resolve: Any) -> dict[int, int | None]:
+        given = [i for i in live if name in self.records[i]]
+        if not given:
+            return {}
+        ids = resolve(
+            integration=self.integration, refs=[self.records[i][name] for i in given]
+        )
+        return dict(zip(given, ids, strict=True))
+
+    def _one(
+        self,
+        rec: dict,
+        owner_id: int | None,
+        source_id: int | None,
+        claimed: dict[uuid.UUID, str],
+    ) -> IngestResult:
+        ext = rec["external_id"]
+        target, errors = self._target(rec, claimed)
+        values = {
+            name: (EMPTY.get(name, "") if rec[name] is None else rec[name])
+            for name in self.fields
+            if name in rec
+        }
+        if "staff_owner" in rec:
+            values["staff_owner_id"] = owner_id
+        if "lead_source" in rec:
+            values["lead_source_id"] = source_id
+        if rec.get("prospect_external_id"):
+            values["prospect_id"] = self.prospect_of.get(rec["prospect_external_id"])
+            if values["prospect_id"] is None:
+                errors.append(
+                    {"field": "prospect_external_id", "message": "No prospect with this id."}
+                )
+        if errors:
+            return IngestResult(external_id=ext, status="error", errors=errors)
+        obj = self.stored.get(target) if target else None
+        if obj is None:
+            return self._create(rec, values)
+        if self.link_of.get(ext) is None:
+            self._link(ext, obj.pk)
+        return self._update(rec, obj, values)
+
+    def _target(self, rec: dict, claimed: dict[uuid.UUID, str]) -> tuple[Any, list[dict]]:
+        ext, linked = rec["external_id"], self.link_of.get(rec["external_id"])
+        wanted = rec.get("connector_id")
+        if not wanted:
+            return linked, []
+        wanted = uuid.UUID(str(wanted))
+        problem = None
+        if linked and linked != wanted:
+            problem = "This external_id is linked to another Connector record."
+        elif not linked and wanted not in self.stored:
+            problem = f"No {self.kind} with this Connector id."
+        elif not linked and (self.linked_as.get(wanted) or claimed.get(wanted, ext)) != ext:
+            other = self.linked_as.get(wanted) or claimed[wanted]
+            problem = f"That record is already linked to external_id '{other}'."
+        if problem:
+            return None, [{"field": "connector_id", "message": problem}]
+        claimed[wanted] = ext
+        return wanted, []
+
+    def _link(self, ext: str, record_id: uuid.UUID) -> None:
+        self.links.append(
+            ExternalLink(
+                integration=self.integration,
+                kind=self.kind,
+                external_id=ext,
+                **{f"{self.kind}_id": record_id},
+            )
+        )
+
+    def _create(self, rec: dict, values: dict) -> IngestResult:
+        obj = self.model(
+            client_id=self.integration.client_id,
+            source_integration=self.integration,
+            source_updated_at=rec.get("updated_at"),
+            **values,
+        )
+        obj.created_at = obj.updated_at = self.now
+        self.created.append(obj)
+        self._link(rec["external_id"], obj.pk)
+        self._change(obj, "created", converted=bool(values.get("prospect_id")), former=False)
+        return IngestResult(external_id=rec["external_id"], status="created", id=obj.pk, record=obj)
+
+    def _update(self, rec: dict, obj: Any, values: dict) -> IngestResult:
+        ext, incoming = rec["external_id"], rec.get("updated_at")
+        if incoming and obj.source_updated_at and incoming < obj.source_updated_at:
+            self._ignored(obj, incoming)
+            return IngestResult(
+                external_id=ext, status="unchanged", id=obj.pk, ignored=True, record=obj
+            )
+        diff = {name: value for name, value in values.items() if getattr(obj, name) != value}
+        if not diff:
+            return IngestResult(external_id=ext, status="unchanged", id=obj.pk, record=obj)
+        converted = "prospect_id" in diff
+        former = self.kind == "member" and diff.get("status") in FORMER_MEMBER_STATUSES
+        for name, value in diff.items():
+            setattr(obj, name, value)
+        obj.version += 1
+        obj.source_integration = self.integration
+        obj.source_updated_at = incoming or obj.source_updated_at
+        obj.updated_at = self.now
+        self.updated.append(obj)
+        self.updated_fields.update(diff)
+        self._change(obj, "updated", converted=converted, former=former)
+        return IngestResult(external_id=ext, status="updated", id=obj.pk, record=obj)
+
+    def _snapshot(self, obj: Any, converted: bool, former: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "fields": {name: _json(getattr(obj, name)) for name in self.fields},
+            "staff_owner_id": obj.staff_owner_id,
+            "lead_source_id": obj.lead_source_id,
+            "version": obj.version,
+        }
+        if self.kind == "member":
+            data.update(
+                prospect_id=str(obj.prospect_id) if obj.prospect_id else None,
+                converted=converted,
+                former=former,
+            )
+        return data
+
+    def _change(self, obj: Any, action: str, *, converted: bool, former: bool) -> None:
+        change = Change(
+            client_id=self.integration.client_id,
+            kind=self.kind,
+            record_id=obj.pk,
+            event_type=f"{self.kind}.{action}",
+            source_integration=self.integration,
+            data=self._snapshot(obj, converted, former),
+            source_updated_at=obj.source_updated_at,
+        )
+        self.changes.append((change, self.kind == "member" and obj.is_secondary))
+
+    def _ignored(self, obj: Any, incoming: Any) -> None:
+        change = Change(
+            client_id=self.integration.client_id,
+            kind=self.kind,
+            record_id=obj.pk,
+            event_type=f"{self.kind}.ignored",
+            source_integration=self.integration,
+            data={"reason": "older than stored", "stored": _json(obj.source_updated_at)},
+            source_updated_at=incoming,
+        )
+        self.changes.append((change, False))
+
+    def _write(self) -> None:
+        self.model.objects.bulk_create(self.created)
+        if self.updated:
+            fields = [*self.updated_fields, "version", "source_integration"]
+            fields += ["source_updated_at", "updated_at"]
+            self.model.objects.bulk_update(self.updated, fields)
+        ExternalLink.objects.bulk_create(self.links)
+        changes = [change for change, _ in self.changes]
+        Change.objects.bulk_create(changes)
+        delivered = [(c, sec) for c, sec in self.changes if not c.event_type.endswith(".ignored")]
+        if not delivered:
+            return
+        receivers = receivers_for(
+            client_id=self.integration.client_id, source_id=self.integration.pk, kind=self.kind
+        )
+        OutboxRow.objects.bulk_create(
+            [
+                OutboxRow(
+                    integration=destination,
+                    change=change,
+                    kind=self.kind,
+                    record_id=change.record_id,
+                    event_type=change.event_type,
+                )
+                for change, secondary in delivered
+                for destination in routes_for(
+                    receivers=receivers, kind=self.kind, is_secondary=secondary
+                )
+            ]
+        )
