@@ -1,0 +1,27 @@
+"""`python manage.py sync_now CLIENT_ID PLATFORM_SLUG`: queue an immediate fetch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations.sync.now import SyncNowError, integration_for_sync, sync_now
+
+
+class Command(BaseCommand):
+    help = "Queue an immediate fetch (staff, lead sources, records) of one api integration."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("client_id")
+        parser.add_argument("platform_slug")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            integration = integration_for_sync(
+                client_id=options["client_id"], platform_slug=options["platform_slug"]
+            )
+        except SyncNowError as error:
+            raise CommandError(str(error)) from None
+        task_id = sync_now(integration=integration)
+        self.stdout.write(f"Fetch of {integration} queued (task {task_id}).")

@@ -1,0 +1,111 @@
+"""Completing an event for its destination before it is sent: owner policy, lead source.
+
+Translation itself (the destination's ids) is `translate.events_render`; here is what to do
+when a translation is missing: the unmatched-owner policy (product.md §1) and creating a lead
+source at a platform that can create them (product.md §4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrations.adapters.base import Adapter, AdapterError
+from integrations.models import Integration, Member, Prospect
+from integrations.models.choices import UnmatchedOwner
+
+
+@dataclass
+class Prepared:
+    data: dict[str, Any]
+    hold_reason: str = ""
+    sent_without_owner: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def event_prepare(
+    *,
+    integration: Integration,
+    record: Prospect | Member,
+    data: dict[str, Any],
+    adapter: Adapter | None,
+) -> Prepared:
+    """Apply the owner policy and lead-source creation; may say the row must be held."""
+    prepared = Prepared(data=dict(data))
+    if integration.staff_owner and record.staff_owner_id and not _has_id(data, "staff_owner"):
+        _owner_policy(integration=integration, record=record, prepared=prepared)
+    if integration.lead_source and record.lead_source_id and not _has_id(data, "lead_source"):
+        _lead_source_fill(integration=integration, record=record, prepared=prepared,
+                          adapter=adapter)
+    return prepared
+
+
+def _has_id(data: dict[str, Any], key: str) -> bool:
+    return bool((data.get(key) or {}).get("external_id"))
+
+
+def owner_words(record: Prospect | Member) -> str:
+    owner = record.staff_owner
+    if owner is None:
+        return "its owner"
+    name = owner.full_name or owner.email or owner.external_id
+    return f"{name} ({owner.integration.platform.name} staff {owner.external_id})"
+
+
+def _owner_policy(*, integration: Integration, record: Prospect | Member,
+                  prepared: Prepared) -> None:
+    platform = integration.platform.name
+    who = owner_words(record)
+    policy = integration.unmatched_owner
+    if policy == UnmatchedOwner.HOLD:
+        prepared.hold_reason = f"Waiting for a staff mapping of {who} in {platform}."
+        return
+    default = integration.default_staff if policy == UnmatchedOwner.DEFAULT_STAFF else None
+    if default is not None:
+        prepared.data["staff_owner"] = {
+            "external_id": default.external_id,
+            "email": default.email,
+            "name": default.full_name,
+        }
+        prepared.warnings.append(
+            f"{record} went to {platform} with the default staff {default}: "
+            f"{who} has no staff mapping there."
+        )
+        return
+    prepared.sent_without_owner = True
+    prepared.warnings.append(
+        f"{record} went to {platform} without an owner: {who} has no staff mapping there. "
+        "The owner follows when the mapping is made."
+    )
+
+
+def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
+                      prepared: Prepared, adapter: Adapter | None) -> None:
+    from integrations.sync.lead_sources import lead_source_create_at
+
+    source = record.lead_source
+    name = source.name if source else ""
+    platform = integration.platform.name
+    can_create = (
+        adapter is not None
+        and integration.platform.can_create_lead_sources
+        and adapter.capabilities.create_lead_source
+    )
+    if can_create and name:
+        try:
+            external_id = lead_source_create_at(
+                integration=integration, source=source, adapter=adapter
+            )
+        except AdapterError as error:
+            prepared.warnings.append(
+                f"{record} went to {platform} without its lead source “{name}”: "
+                f"creating it there failed ({error.message})."
+            )
+        else:
+            prepared.data["lead_source"] = {"external_id": external_id, "name": name}
+            return
+    else:
+        prepared.warnings.append(
+            f"{record} went to {platform} without its lead source “{name}”: "
+            "it has no lead-source mapping there."
+        )

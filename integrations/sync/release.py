@@ -1,0 +1,136 @@
+"""When a staff mapping is made: release held rows, send owners that went out missing.
+
+Called by the mapping app (`mappings.services.hooks.mapping_changed`) after its commit, and
+by the periodic sweep for mappings still flagged `pending_release`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from integrations.models import Change, Integration, Member, OutboxRow, Prospect
+from integrations.models.sync import OutboxStatus
+from integrations.sync.kick import deliveries_kick
+from mappings.models import MappingStatus, StaffMapping
+
+
+def staff_mapping_made(*, integration_id: int, remote_staff_ids: Iterable[int]) -> dict:
+    """Release rows held for these owners and queue owner updates; returns counts."""
+    ids = set(remote_staff_ids)
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is None or not ids:
+        return {}
+    with transaction.atomic():
+        record_ids = _records_owned_by(_related_owners(ids))
+        released = _held_release(client_id=integration.client_id, record_ids=record_ids)
+        updated = _owner_updates_queue(client_id=integration.client_id, record_ids=record_ids)
+        _release_done(integration_id=integration_id, remote_staff_ids=ids)
+    deliveries_kick(integration_ids=set(released) | set(updated))
+    return {"released": sum(released.values()), "owner_updates": sum(updated.values())}
+
+
+def _related_owners(remote_staff_ids: set[int]) -> set[int]:
+    """The staff ids themselves, and every remote staff linked to the same directory people.
+
+    A mapping made in the source's integration lets its owner translate; one made in a
+    destination lets every source's owner who is the same person translate there.
+    """
+    people = StaffMapping.objects.filter(
+        remote_id__in=remote_staff_ids, status=MappingStatus.MATCHED
+    ).values("person_id")
+    linked = StaffMapping.objects.filter(
+        person_id__in=people, status=MappingStatus.MATCHED
+    ).values_list("remote_id", flat=True)
+    return remote_staff_ids | set(linked)
+
+
+def _records_owned_by(owner_ids: set[int]) -> list:
+    prospects = Prospect.objects.filter(staff_owner_id__in=owner_ids).values_list("id", flat=True)
+    members = Member.objects.filter(staff_owner_id__in=owner_ids).values_list("id", flat=True)
+    return [*prospects, *members]
+
+
+def _held_release(*, client_id: str, record_ids: list) -> dict[int, int]:
+    rows = OutboxRow.objects.select_for_update().filter(
+        integration__client_id=client_id, status=OutboxStatus.HELD, record_id__in=record_ids
+    )
+    counts: dict[int, int] = {}
+    for row in rows:
+        counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
+    rows.update(status=OutboxStatus.PENDING, hold_reason="", next_attempt_at=None)
+    return counts
+
+
+def _owner_updates_queue(*, client_id: str, record_ids: list) -> dict[int, int]:
+    """A fresh update row per record and destination that got the record without its owner."""
+    sent = list(
+        OutboxRow.objects.select_for_update().filter(
+            integration__client_id=client_id,
+            status=OutboxStatus.DELIVERED,
+            sent_without_owner=True,
+            record_id__in=record_ids,
+        ).order_by("id")
+    )
+    latest = {(row.integration_id, row.record_id): row for row in sent}
+    counts: dict[int, int] = {}
+    for row in latest.values():
+        record = (Prospect if row.kind == "prospect" else Member).objects.get(pk=row.record_id)
+        change = Change.objects.create(
+            client_id=client_id,
+            kind=row.kind,
+            record_id=row.record_id,
+            event_type=f"{row.kind}.updated",
+            data={**_snapshot(record, row.kind), "reason": "staff owner mapped"},
+            source_updated_at=record.source_updated_at,
+        )
+        OutboxRow.objects.create(
+            integration_id=row.integration_id,
+            change=change,
+            kind=row.kind,
+            record_id=row.record_id,
+            event_type=change.event_type,
+        )
+        counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
+    OutboxRow.objects.filter(id__in=[row.id for row in sent]).update(sent_without_owner=False)
+    return counts
+
+
+def _snapshot(record: Prospect | Member, kind: str) -> dict:
+    """The record as it stands, in the shape ingest gives its changes."""
+    from integrations.sync.ingest import record_fields
+
+    fields = {}
+    for name in record_fields(kind):
+        value = getattr(record, name)
+        fields[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return {
+        "fields": fields,
+        "staff_owner_id": record.staff_owner_id,
+        "lead_source_id": record.lead_source_id,
+        "version": record.version,
+    }
+
+
+def _release_done(*, integration_id: int, remote_staff_ids: set[int]) -> None:
+    try:
+        from mappings.services.hooks import staff_mapping_release_done
+    except ImportError:
+        return
+    staff_mapping_release_done(integration_id=integration_id, remote_staff_ids=remote_staff_ids)
+
+
+def pending_releases_run() -> int:
+    """Release for mappings the hook did not get to (flagged `pending_release`)."""
+    if not any(f.name == "pending_release" for f in StaffMapping._meta.fields):
+        return 0
+    pending: dict[int, list[int]] = {}
+    flagged = StaffMapping.objects.filter(pending_release=True).values_list(
+        "integration_id", "remote_id"
+    )
+    for integration_id, remote_id in flagged[:5000]:
+        pending.setdefault(integration_id, []).append(remote_id)
+    for integration_id, remote_ids in pending.items():
+        staff_mapping_made(integration_id=integration_id, remote_staff_ids=remote_ids)
+    return len(pending)

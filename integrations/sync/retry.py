@@ -1,0 +1,74 @@
+"""Support staff's decisions on deliveries: send again, or discard (one or many)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from integrations.models import OutboxRow
+from integrations.models.logs import LogEntry
+from integrations.models.sync import OutboxStatus
+from integrations.services.audit import audit_record, log_write
+from integrations.sync.kick import deliveries_kick
+
+RETRYABLE = (OutboxStatus.FAILED, OutboxStatus.DISCARDED, OutboxStatus.HELD)
+DISCARDABLE = (OutboxStatus.PENDING, OutboxStatus.HELD, OutboxStatus.FAILED)
+
+
+@transaction.atomic
+def deliveries_retry(*, row_ids: Iterable[int], acting_user: Any = None) -> int:
+    """Send failed, held or discarded deliveries again from a clean slate; returns how many."""
+    rows = list(
+        OutboxRow.objects.select_for_update()
+        .filter(id__in=list(row_ids), status__in=RETRYABLE)
+        .select_related("integration__platform")
+    )
+    for row in rows:
+        old = {"status": row.status, "attempts": row.attempts, "last_error": row.last_error}
+        row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, None
+        row.hold_reason, row.claimed_by = "", ""
+        row.save(update_fields=["status", "attempts", "next_attempt_at", "hold_reason",
+                                "claimed_by", "updated_at"])
+        audit_record(actor=acting_user, action="delivery_retry", target=row,
+                     client=row.integration.client_id, old=old, new={"status": row.status})
+    _log_decision(rows, verb="sent again")
+    deliveries_kick(integration_ids={row.integration_id for row in rows})
+    return len(rows)
+
+
+@transaction.atomic
+def deliveries_discard(*, row_ids: Iterable[int], acting_user: Any = None) -> int:
+    """Give up on deliveries not yet delivered (not those in flight); returns how many."""
+    rows = list(
+        OutboxRow.objects.select_for_update()
+        .filter(id__in=list(row_ids), status__in=DISCARDABLE)
+        .select_related("integration__platform")
+    )
+    for row in rows:
+        old = {"status": row.status}
+        row.status, row.claimed_by = OutboxStatus.DISCARDED, ""
+        row.save(update_fields=["status", "claimed_by", "updated_at"])
+        audit_record(actor=acting_user, action="delivery_discard", target=row,
+                     client=row.integration.client_id, old=old, new={"status": row.status})
+    _log_decision(rows, verb="discarded")
+    # A discarded row no longer blocks the record's later rows.
+    deliveries_kick(integration_ids={row.integration_id for row in rows})
+    return len(rows)
+
+
+def _log_decision(rows: list[OutboxRow], *, verb: str) -> None:
+    by_integration: dict[int, list[OutboxRow]] = {}
+    for row in rows:
+        by_integration.setdefault(row.integration_id, []).append(row)
+    for group in by_integration.values():
+        integration = group[0].integration
+        log_write(
+            client_id=integration.client_id,
+            integration_id=integration.id,
+            level=LogEntry.Level.INFO,
+            summary=f"Support staff {verb} {len(group)} deliver"
+            f"{'y' if len(group) == 1 else 'ies'} to {integration.platform.name}.",
+            detail="Deliveries: " + ", ".join(f"#{row.id}" for row in group[:50]),
+        )

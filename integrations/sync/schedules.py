@@ -1,0 +1,45 @@
+"""The sync engine's django-q2 schedules, created idempotently by name."""
+
+from __future__ import annotations
+
+from django_q.models import Schedule
+
+from integrations.models import Integration
+from integrations.models.choices import Mode
+
+FETCH_PREFIX = "fetch-integration-"
+SWEEP = ("outbox-sweep", "integrations.tasks.outbox_sweep_task", 1)
+FETCH_SCHEDULES = ("fetch-schedules-sync", "integrations.tasks.fetch_schedules_task", 5)
+
+
+def schedules_ensure() -> list[str]:
+    """Create or update the engine's periodic tasks; returns their names."""
+    for name, func, minutes in (SWEEP, FETCH_SCHEDULES):
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes,
+                      "repeats": -1},
+        )
+    fetch_schedules_sync()
+    return [SWEEP[0], FETCH_SCHEDULES[0]]
+
+
+def fetch_schedules_sync() -> int:
+    """One schedule per enabled `api` integration at its fetch interval; others removed."""
+    wanted = {
+        f"{FETCH_PREFIX}{integration.pk}": integration
+        for integration in Integration.objects.filter(mode=Mode.API, enabled=True)
+    }
+    for name, integration in wanted.items():
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={
+                "func": "integrations.tasks.fetch_integration_task",
+                "args": repr((integration.pk,)),
+                "schedule_type": Schedule.MINUTES,
+                "minutes": max(integration.fetch_interval_minutes, 1),
+                "repeats": -1,
+            },
+        )
+    Schedule.objects.filter(name__startswith=FETCH_PREFIX).exclude(name__in=wanted).delete()
+    return len(wanted)

@@ -1,0 +1,90 @@
+"""Sending one outbox row to an `api` platform through its adapter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from integrations.adapters.base import Adapter, AdapterError
+from integrations.models import ExternalLink, Integration, OutboxRow
+from integrations.sync.outcomes import DELIVERED, FAILED, RATE_LIMITED, RETRY, Outcome
+
+# Event fields that are the Connector's bookkeeping, not the record's.
+_NOT_FIELDS = ("id", "external_id", "staff_owner", "lead_source", "connector_id")
+
+
+def idempotency_key(row: OutboxRow) -> str:
+    """Stable across retries of this row, so a create that timed out is not made twice."""
+    return f"connector-outbox-{row.id}"
+
+
+def adapter_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The platform's request body (platform-contract.md): fields plus ids in its own terms."""
+    fields = {key: value for key, value in data.items() if key not in _NOT_FIELDS}
+    owner = data.get("staff_owner") or {}
+    source = data.get("lead_source") or {}
+    if owner.get("external_id"):
+        fields["staff_owner_id"] = owner["external_id"]
+    if source.get("external_id"):
+        fields["lead_source_id"] = source["external_id"]
+    return fields
+
+
+def send_api_row(
+    *, adapter: Adapter, integration: Integration, row: OutboxRow, data: dict[str, Any]
+) -> Outcome:
+    """Create or update the record at the platform; store its id on first create."""
+    fields = adapter_fields(data)
+    try:
+        external_id = _existing_external_id(integration=integration, row=row, data=data)
+        if external_id:
+            adapter.update_record(row.kind, external_id, fields)
+        else:
+            external_id = _create(adapter=adapter, row=row, fields=fields)
+            _link_store(integration=integration, row=row, external_id=external_id)
+    except AdapterError as error:
+        return adapter_error_outcome(error)
+    return Outcome(DELIVERED)
+
+
+def adapter_error_outcome(error: AdapterError) -> Outcome:
+    message = error.message or error.__class__.__name__
+    if error.status == 429:
+        return Outcome(RATE_LIMITED, error=message, retry_after=error.retry_after)
+    if error.permanent:
+        return Outcome(FAILED, error=message)
+    return Outcome(RETRY, error=message, retry_after=error.retry_after)
+
+
+def _existing_external_id(*, integration: Integration, row: OutboxRow, data: dict) -> str:
+    if data.get("external_id"):
+        return str(data["external_id"])
+    link = ExternalLink.objects.filter(
+        integration=integration, kind=row.kind, **{f"{row.kind}_id": row.record_id}
+    ).first()
+    return link.external_id if link else ""
+
+
+def _create(*, adapter: Adapter, row: OutboxRow, fields: dict[str, Any]) -> str:
+    key = idempotency_key(row)
+    if row.attempts:
+        # An earlier attempt may have created it before its answer was lost.
+        found = adapter.find_record(row.kind, key)
+        if found:
+            return found
+    return adapter.create_record(row.kind, fields, idempotency_key=key)
+
+
+def _link_store(*, integration: Integration, row: OutboxRow, external_id: str) -> None:
+    try:
+        with transaction.atomic():
+            ExternalLink.objects.get_or_create(
+                integration=integration,
+                kind=row.kind,
+                **{f"{row.kind}_id": row.record_id},
+                defaults={"external_id": external_id},
+            )
+    except IntegrityError:
+        # The platform gave an id another record already holds: keep the first link.
+        pass

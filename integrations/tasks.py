@@ -1,0 +1,51 @@
+"""django-q2 tasks of the sync engine: they take ids, reload, and call one service.
+
+Each can run twice, or after its object is gone, without harm.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from integrations.sync import conf
+
+logger = logging.getLogger(__name__)
+
+
+def deliver_integration_task(integration_id: int) -> dict:
+    """Send one destination's due rows; queue a follow-up if the time budget ran out."""
+    from integrations.sync.delivery import deliver_integration
+    from integrations.sync.kick import delivery_enqueue
+
+    counts = deliver_integration(integration_id=integration_id)
+    if counts.get("more"):
+        delivery_enqueue(integration_id=integration_id)
+    return counts
+
+
+def outbox_sweep_task() -> dict:
+    """Periodic: re-queue rows of dead workers, kick destinations with due rows, release."""
+    from integrations.sync.claim import integrations_with_due_rows, outbox_sweep
+    from integrations.sync.kick import delivery_enqueue
+    from integrations.sync.release import pending_releases_run
+
+    requeued = outbox_sweep(older_than_seconds=conf.claim_timeout_seconds())
+    due = integrations_with_due_rows()
+    for integration_id in due:
+        delivery_enqueue(integration_id=integration_id)
+    released = pending_releases_run()
+    return {"requeued": requeued, "kicked": len(due), "releases": released}
+
+
+def fetch_integration_task(integration_id: int) -> dict:
+    """Fetch staff, lead sources and changed records from one `api` platform."""
+    from integrations.sync.fetch import integration_fetch
+
+    return integration_fetch(integration_id=integration_id)
+
+
+def fetch_schedules_task() -> int:
+    """Periodic: keep one fetch schedule per enabled `api` integration, at its interval."""
+    from integrations.sync.schedules import fetch_schedules_sync
+
+    return fetch_schedules_sync()

@@ -1,0 +1,48 @@
+"""Fixtures of the sync-engine tests: short delays, and a client with two integrations."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.sync import delivery
+from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_sync(settings):
+    """Backoff in milliseconds so fault tests finish quickly; behaviour is otherwise real."""
+    settings.CONNECTOR_RETRY_BASE_SECONDS = 0.02
+    settings.CONNECTOR_RETRY_MAX_SECONDS = 0.2
+    settings.CONNECTOR_RETRY_AFTER_MAX_SECONDS = 0.5
+    settings.CONNECTOR_WEBHOOK_RETRY_SCHEDULE = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07]
+    settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True
+    delivery._adapters.clear()
+    yield
+    delivery._adapters.clear()
+
+
+@pytest.fixture
+def club(db):
+    return ClientFactory()
+
+
+@pytest.fixture
+def source(club):
+    """A partner that sends prospects and members by the partner API."""
+    return IntegrationFactory(
+        client=club, platform=PlatformFactory(slug="acme"), direction="send", mode="push"
+    )
+
+
+@pytest.fixture
+def destination(club, intouch):
+    """InTouch in `api` mode, receiving everything, with owner and lead source."""
+    return IntegrationFactory(
+        client=club,
+        platform=intouch,
+        direction="both",
+        mode="api",
+        is_primary=True,
+        base_url="http://127.0.0.1:9",
+        credentials="token-x",
+    )

@@ -1,0 +1,227 @@
+"""Delivery to an `api` platform: create then update, retries, failures, rate limits, policy.
+
+The platform here is an in-memory adapter (tests/sync/fakes.py), so each case controls the
+answers exactly; test_end_to_end.py runs the same code against the sandbox over HTTP.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.adapters.base import AdapterError
+from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect
+from integrations.sync import render
+from integrations.sync.delivery import deliver_integration
+from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory
+from tests.sync.fakes import FakePlatform
+from tests.sync.helpers import prospect_row, simple_events
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    fake = FakePlatform()
+    monkeypatch.setattr("integrations.adapters.adapter_for", lambda integration: fake)
+    return fake
+
+
+@pytest.fixture
+def events(monkeypatch):
+    """Owner / lead-source translations the test decides: {remote pk: destination id}."""
+    owners: dict = {}
+    sources: dict = {}
+    def fake(*, integration, rows):
+        events = simple_events(integration=integration, rows=rows, owners=owners,
+                               sources=sources)
+        return {row.id: event for row, event in zip(rows, events)}
+
+    monkeypatch.setattr(render, "events_for_rows", fake)
+    return owners, sources
+
+
+def deliver(destination) -> dict:
+    return deliver_integration(integration_id=destination.pk, budget_seconds=5)
+
+
+def test_first_row_creates_the_record_and_later_rows_update_it(destination, platform, events):
+    row = prospect_row(destination=destination)
+    prospect = Prospect.objects.get(pk=row.record_id)
+    prospect_row(destination=destination, prospect=prospect)
+
+    counts = deliver(destination)
+
+    assert counts["delivered"] == 2
+    assert [call[0] for call in platform.calls] == ["create", "update"]
+    link = ExternalLink.objects.get(integration=destination, prospect=prospect)
+    assert platform.records[link.external_id]["first_name"] == "Ana"
+    assert set(OutboxRow.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_temporary_failure_is_retried_later_with_the_same_idempotency_key(
+    destination, platform, events
+):
+    row = prospect_row(destination=destination)
+    platform.faults.append(AdapterError("The platform answered 503", status=503))
+
+    assert deliver(destination)["retry"] == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "The platform answered 503")
+    assert row.next_attempt_at is not None
+
+    OutboxRow.objects.filter(pk=row.pk).update(next_attempt_at=None)
+    assert deliver(destination)["delivered"] == 1
+    assert len(platform.records) == 1
+
+
+def test_a_create_whose_answer_was_lost_is_not_made_twice(destination, platform, events):
+    row = prospect_row(destination=destination)
+    original = platform.create_record
+
+    def create_then_time_out(kind, fields, *, idempotency_key):
+        original(kind, fields, idempotency_key=idempotency_key)
+        raise AdapterError("Read timed out")
+
+    platform.create_record = create_then_time_out
+    deliver(destination)
+    platform.create_record = original
+    OutboxRow.objects.filter(pk=row.pk).update(next_attempt_at=None)
+
+    deliver(destination)
+
+    assert len(platform.records) == 1
+    assert ExternalLink.objects.get(integration=destination).external_id == "F1"
+
+
+def test_a_permanent_error_fails_at_once_visibly_and_the_others_go_on(
+    destination, platform, events
+):
+    bad = prospect_row(destination=destination)
+    good = prospect_row(destination=destination)
+    platform.faults.append(AdapterError("email: not a valid address", status=422, permanent=True))
+
+    counts = deliver(destination)
+
+    assert (counts["failed"], counts["delivered"]) == (1, 1)
+    bad.refresh_from_db()
+    assert (bad.status, bad.last_error) == ("failed", "email: not a valid address")
+    assert OutboxRow.objects.get(pk=good.pk).status == "delivered"
+    entry = LogEntry.objects.get(level="error")
+    assert "email: not a valid address" in entry.summary
+    assert entry.record_id == bad.record_id
+
+
+def test_a_delivery_that_keeps_failing_ends_failed(destination, platform, events, settings):
+    settings.CONNECTOR_DELIVERY_MAX_ATTEMPTS = 3
+    row = prospect_row(destination=destination)
+    for _ in range(3):
+        platform.faults.append(AdapterError("The platform answered 500", status=500))
+        OutboxRow.objects.filter(pk=row.pk).update(next_attempt_at=None)
+        deliver(destination)
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert LogEntry.objects.filter(level="error", record_id=row.record_id).count() == 1
+
+
+def test_rate_limit_waits_retry_after_without_counting_an_attempt(destination, platform, events):
+    rows = [prospect_row(destination=destination) for _ in range(3)]
+    platform.faults.append(AdapterError("Too many requests", status=429, retry_after=0.4))
+
+    counts = deliver(destination)
+
+    assert counts["rate_limited"] == 3
+    assert platform.calls and len(platform.calls) == 1  # stopped after the 429
+    for row in rows:
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("pending", 0)
+        assert row.next_attempt_at is not None
+
+
+def test_hold_policy_holds_until_the_owner_is_mapped(destination, platform, events):
+    from integrations.sync.release import staff_mapping_made
+
+    owners, _ = events
+    destination.unmatched_owner = "hold"
+    destination.save()
+    owner = RemoteStaffFactory(integration=destination)
+    row = prospect_row(destination=destination, staff_owner=owner)
+    later = prospect_row(destination=destination, prospect=Prospect.objects.get(pk=row.record_id))
+
+    assert deliver(destination)["held"] == 1
+    row.refresh_from_db()
+    assert row.status == "held" and owner.external_id in row.hold_reason
+    assert OutboxRow.objects.get(pk=later.pk).status == "pending"  # order kept behind it
+    assert platform.calls == []
+
+    owners[owner.pk] = owner.external_id  # the mapping is made
+    assert staff_mapping_made(integration_id=destination.pk, remote_staff_ids=[owner.pk]) == {
+        "released": 1, "owner_updates": 0}
+    assert deliver(destination)["delivered"] == 2
+    assert platform.calls[0][2]["staff_owner_id"] == owner.external_id
+
+
+def test_send_without_owner_warns_then_sends_the_owner_when_mapped(destination, platform, events):
+    from integrations.sync.release import staff_mapping_made
+
+    owners, _ = events
+    owner = RemoteStaffFactory(integration=destination, first_name="Sam", last_name="Ortiz")
+    row = prospect_row(destination=destination, staff_owner=owner)
+
+    assert deliver(destination)["delivered"] == 1
+    assert "staff_owner_id" not in platform.calls[0][2]
+    row.refresh_from_db()
+    assert row.sent_without_owner
+    warning = LogEntry.objects.get(level="warning")
+    assert "without an owner" in warning.summary and "Sam Ortiz" in warning.summary
+
+    owners[owner.pk] = owner.external_id
+    assert staff_mapping_made(integration_id=destination.pk, remote_staff_ids=[owner.pk]) == {
+        "released": 0, "owner_updates": 1}
+    assert deliver(destination)["delivered"] == 1
+    assert platform.calls[-1][0] == "update"
+    assert platform.calls[-1][2]["staff_owner_id"] == owner.external_id
+    assert not OutboxRow.objects.filter(sent_without_owner=True).exists()
+
+
+def test_default_staff_policy_assigns_the_default(destination, platform, events):
+    default = RemoteStaffFactory(integration=destination, external_id="DEF")
+    destination.unmatched_owner = "default_staff"
+    destination.default_staff = default
+    destination.save()
+    prospect_row(destination=destination, staff_owner=RemoteStaffFactory(integration=destination))
+
+    deliver(destination)
+
+    assert platform.calls[0][2]["staff_owner_id"] == "DEF"
+    assert "default staff" in LogEntry.objects.get(level="warning").summary
+
+
+def test_missing_lead_source_is_created_at_a_platform_that_can(destination, platform, events,
+                                                                 source):
+    from mappings.models import LeadSourceMapping
+
+    destination.platform.can_create_lead_sources = True
+    destination.platform.save()
+    google = RemoteLeadSourceFactory(integration=source, external_id="ACLS-3", name="Google")
+    first = prospect_row(destination=destination, lead_source=google)
+    prospect_row(destination=destination, lead_source=google)
+
+    deliver(destination)
+
+    assert [c for c in platform.calls if c[0] == "create_lead_source"] == [
+        ("create_lead_source", "Google")]
+    created = platform.calls[1][2]["lead_source_id"]
+    assert platform.lead_sources[created] == "Google"
+    mapping = LeadSourceMapping.objects.get(integration=destination)
+    assert (mapping.remote.external_id, mapping.status, mapping.method) == (
+        created, "matched", "created")
+    assert LeadSourceMapping.objects.get(remote=google).lead_source == mapping.lead_source
+    assert OutboxRow.objects.get(pk=first.pk).status == "delivered"
+
+
+def test_a_paused_destination_keeps_its_rows(destination, platform, events):
+    row = prospect_row(destination=destination)
+    destination.enabled = False
+    destination.save()
+
+    assert deliver(destination) == {}
+    assert OutboxRow.objects.get(pk=row.pk).status == "pending"

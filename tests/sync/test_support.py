@@ -1,0 +1,74 @@
+"""Support staff's tools: retry / discard, sync_now, the schedules."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_q.models import OrmQ, Schedule
+
+from integrations.models import AuditEntry, LogEntry, OutboxRow
+from integrations.sync.retry import deliveries_discard, deliveries_retry
+from integrations.sync.schedules import schedules_ensure
+from tests.sync.helpers import prospect_row
+
+
+def test_retry_puts_failed_rows_back_from_a_clean_slate(
+    destination, django_capture_on_commit_callbacks
+):
+    rows = [prospect_row(destination=destination) for _ in range(3)]
+    OutboxRow.objects.filter(pk__in=[r.pk for r in rows[:2]]).update(
+        status="failed", attempts=12, last_error="boom")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = deliveries_retry(row_ids=[r.pk for r in rows], acting_user=None)
+
+    assert count == 2  # the pending one is left alone
+    assert set(OutboxRow.objects.values_list("status", "attempts")) == {("pending", 0)}
+    assert AuditEntry.objects.filter(action="delivery_retry").count() == 2
+    assert "sent again 2 deliveries" in LogEntry.objects.get().summary
+    assert OrmQ.objects.count() == 1  # one delivery task for the destination
+
+
+def test_discard_gives_up_and_unblocks_the_record(destination):
+    row = prospect_row(destination=destination)
+    OutboxRow.objects.filter(pk=row.pk).update(status="failed")
+    sending = prospect_row(destination=destination)
+    OutboxRow.objects.filter(pk=sending.pk).update(status="sending")
+
+    assert deliveries_discard(row_ids=[row.pk, sending.pk]) == 1
+    assert OutboxRow.objects.get(pk=row.pk).status == "discarded"
+    assert OutboxRow.objects.get(pk=sending.pk).status == "sending"  # in flight: not touched
+
+
+def test_sync_now_queues_a_fetch(destination, capsys):
+    call_command("sync_now", destination.client_id, "intouch")
+
+    task = OrmQ.objects.get()
+    assert task.task["func"] == "integrations.tasks.fetch_integration_task"
+    assert task.task["args"] == (destination.pk,)
+    assert "queued" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("client_id", "slug", "words"), [
+    ("nope", "intouch", "has no integration"),
+    (None, "acme", "push mode"),
+])
+def test_sync_now_refuses_bad_input_in_one_line(destination, source, client_id, slug, words):
+    with pytest.raises(CommandError, match=words):
+        call_command("sync_now", client_id or destination.client_id, slug)
+    assert not OrmQ.objects.exists()
+
+
+def test_schedules_are_created_once(destination):
+    schedules_ensure()
+    schedules_ensure()
+
+    names = set(Schedule.objects.values_list("name", flat=True))
+    assert names == {"outbox-sweep", "fetch-schedules-sync", f"fetch-integration-{destination.pk}"}
+    fetch = Schedule.objects.get(name=f"fetch-integration-{destination.pk}")
+    assert (fetch.minutes, fetch.args) == (5, f"({destination.pk},)")
+
+    destination.enabled = False
+    destination.save()
+    schedules_ensure()
+    assert not Schedule.objects.filter(name__startswith="fetch-integration-").exists()

@@ -1,0 +1,77 @@
+"""Webhook partners get signed POSTs with a stable id; feed partners need no sending."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from integrations.models import OutboxRow, WebhookEndpoint
+from integrations.sync import render
+from integrations.sync.delivery import deliver_integration, transport_of
+from integrations.webhooks.signing import generate_secret
+from tests.factories import IntegrationFactory, PlatformFactory
+from tests.sync.helpers import prospect_row, simple_events
+from tests.sync.receiver import WebhookReceiver
+
+
+@pytest.fixture
+def events(monkeypatch):
+    def fake(*, integration, rows):
+        return {row.id: event for row, event in
+                zip(rows, simple_events(integration=integration, rows=rows))}
+
+    monkeypatch.setattr(render, "events_for_rows", fake)
+
+
+@pytest.fixture
+def partner(club):
+    return IntegrationFactory(client=club, platform=PlatformFactory(slug="hooked"),
+                              direction="receive", mode="push")
+
+
+def deliver_until_settled(integration, rounds=40) -> None:
+    for _ in range(rounds):
+        deliver_integration(integration_id=integration.pk, budget_seconds=2)
+        if not OutboxRow.objects.filter(status__in=["pending", "sending"]).exists():
+            return
+        time.sleep(0.03)
+
+
+def test_webhook_retries_keep_the_same_webhook_id_until_delivered(partner, events):
+    secret = generate_secret()
+    with WebhookReceiver(secret) as receiver:
+        WebhookEndpoint.objects.create(integration=partner, url=receiver.url, secret=secret)
+        row = prospect_row(destination=partner)
+        receiver.answers.extend([500, 503])
+
+        deliver_until_settled(partner)
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("delivered", 3)
+    assert [hook_id for hook_id, _ in receiver.received] == [f"evt_{row.id}"]
+    assert receiver.received[0][1]["data"]["first_name"] == "Ana"
+
+
+def test_webhook_fails_after_the_retry_schedule(partner, events, settings):
+    settings.CONNECTOR_WEBHOOK_RETRY_SCHEDULE = [0.01, 0.01]
+    secret = generate_secret()
+    with WebhookReceiver(secret) as receiver:
+        WebhookEndpoint.objects.create(integration=partner, url=receiver.url, secret=secret)
+        row = prospect_row(destination=partner)
+        receiver.answers.extend([500] * 10)
+
+        deliver_until_settled(partner)
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert "500" in row.last_error
+
+
+def test_feed_partner_rows_are_published_without_sending(partner):
+    row = prospect_row(destination=partner)
+
+    assert transport_of(partner) == "feed"
+    assert deliver_integration(integration_id=partner.pk) == {"published": 1}
+    row.refresh_from_db()
+    assert row.status == "delivered" and row.delivered_at is not None
