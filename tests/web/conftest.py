@@ -78,3 +78,35 @@ def web(client, manager):
     """A test client signed in as the club's manager."""
     client.force_login(manager)
     return client
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A headless Debian chromium page (never a downloaded browser).
+
+    Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
+    such a thread unless told it is safe (it is: the loop is idle while the test queries).
+    """
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

@@ -1,0 +1,124 @@
+"""Browser tests: a club manager in headless chromium against a live server."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from integrations.models import Integration, LogEntry
+from integrations.services.audit import log_write
+from tests.web.conftest import PASSWORD
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SHOTS = (
+    Path(os.environ.get("CONNECTOR_SCREENSHOTS", ""))
+    if os.environ.get("CONNECTOR_SCREENSHOTS")
+    else None
+)
+
+
+def shot(page, name):
+    """Screenshots for a person to look at, only when CONNECTOR_SCREENSHOTS names a folder."""
+    if SHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, live_server, email):
+    page.goto(f"{live_server.url}/integrations/")
+    assert "/login/" in page.url
+    shot(page, "login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/integrations/$"))
+
+
+def test_manager_logs_in_and_changes_options(browser_page, live_server, manager, acme):
+    page = browser_page
+    log_in(page, live_server, manager.email)
+    assert page.get_by_text("InTouch → Acme: prospects with staff owner").is_visible()
+    shot(page, "integrations")
+
+    page.get_by_role("link", name="Acme", exact=True).click()
+    page.get_by_label("Acme sends and receives data (two-way)", exact=False).check()
+    # Members only: the prospect questions disappear (and are not sent).
+    page.get_by_label("Members", exact=True).check()
+    assert not page.get_by_label("Include the lead's staff owner").is_visible()
+    page.get_by_label("Prospects and members").check()
+    assert page.get_by_label("Include the lead's staff owner").is_visible()
+    assert page.get_by_label("Default staff").is_disabled()
+    page.get_by_label("Include the lead's lead source").check()
+    page.get_by_label("Hold the lead until the owner is linked").check()
+    shot(page, "options")
+    page.get_by_role("button", name="Save options").click()
+    assert page.get_by_role("status").get_by_text("Saved.").is_visible()
+
+    acme.refresh_from_db()
+    assert (acme.direction, acme.data, acme.lead_source, acme.unmatched_owner) == (
+        "both",
+        "both",
+        True,
+        "hold",
+    )
+
+
+def test_members_only_drops_the_prospect_extras(browser_page, live_server, manager, acme):
+    page = browser_page
+    log_in(page, live_server, manager.email)
+    page.goto(f"{live_server.url}/integrations/{acme.pk}/")
+    page.get_by_label("Members", exact=True).check()
+    page.get_by_role("button", name="Save options").click()
+    page.get_by_role("status").get_by_text("Saved.").wait_for()
+    acme.refresh_from_db()
+    assert (acme.data, acme.staff_owner) == ("members", False)
+
+
+def test_manager_reads_and_filters_the_log(browser_page, live_server, manager, acme):
+    log_write(client_id=acme.client_id, level="info", summary="Staff list of Acme updated")
+    log_write(
+        client_id=acme.client_id,
+        integration_id=acme.pk,
+        level="warning",
+        summary="Lead Ana Lopez sent to Acme without owner: Sam Ortiz has no account there",
+        detail="Link Sam Ortiz to an Acme account and the owner is sent as an update.",
+    )
+    page = browser_page
+    log_in(page, live_server, manager.email)
+    page.get_by_role("link", name="Connector log").first.click()
+    assert page.get_by_text("Staff list of Acme updated").is_visible()
+    shot(page, "log")
+    page.get_by_label("Show").select_option("warning")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"level=warning"))
+    assert page.get_by_text("Lead Ana Lopez sent to Acme without owner").is_visible()
+    assert page.get_by_text("Staff list of Acme updated").count() == 0
+
+
+def test_keyboard_reaches_the_options_and_saves(browser_page, live_server, manager, acme):
+    page = browser_page
+    log_in(page, live_server, manager.email)
+    page.goto(f"{live_server.url}/integrations/{acme.pk}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.get_by_role("button", name="Save options").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("status").get_by_text("Saved.").wait_for()
+
+
+def test_another_clubs_integration_is_not_found(
+    browser_page, live_server, manager, other_club_integration
+):
+    page = browser_page
+    log_in(page, live_server, manager.email)
+    response = page.goto(f"{live_server.url}/integrations/{other_club_integration.pk}/")
+    assert response.status == 404
+    assert Integration.objects.get(pk=other_club_integration.pk).direction == "both"
+    assert not LogEntry.objects.exists()
