@@ -218,13 +218,17 @@ def _score(r: _Prep, p: _Prep, counts: _Counts) -> tuple[float, str, str]:
         shared = max(counts.p_email[r.email], counts.r_email[r.email])
         if shared > 1:
             return max(score, 0.5) + 0.02, method or "email", _join(reason, "shared email")
+        if names_compatible(r, p):
+            return EMAIL_SCORE, "email", "same email"
         return 0.6, "email", "same email, but the names differ"
     if method == "name":
         if r.email and p.email:
             return 0.9, "name", "same full name, but different emails"
         if counts.p_key[p.key] > 1:
             return 0.9, "name", f"same full name as {counts.p_key[p.key]} directory people"
-        return 0.9, "name", f"same full name as {counts.r_key[r.key]} remote staff"
+        if counts.r_key[r.key] > 1:
+            return 0.9, "name", f"same full name as {counts.r_key[r.key]} remote staff"
+        return NAME_SCORE, "name", "same full name"
     if score and r.email and p.email:
         if r.local == p.local:
             return score + 0.03, method, _join(reason, "same email name at another domain")
@@ -344,3 +348,20 @@ def match_staff(
         else:
             result.append(matcher.out.get(rid) or Decision(rid, UNMATCHED))
     return result
+
+
+def staff_candidates(
+    *, remote: Staff, directory: Sequence[Staff], limit: int = 5
+) -> list[tuple[Hashable, float, str]]:
+    """The directory people most like one remote staff: (person id, score, reason), best first."""
+    matcher = _Matcher(directory, [remote])
+    r = matcher.remotes[0]
+    found: dict[int, tuple] = {}
+    for key in _remote_keys(r):
+        for p in matcher.index.get(key):
+            if id(p) not in found:
+                score, _, reason = _score(r, p, matcher.counts)
+                if score > 0:
+                    found[id(p)] = (_rank(r, p, score), p.rec.id, round(min(score, 1.0), 3), reason)
+    best = sorted(found.values(), key=lambda t: t[0], reverse=True)[:limit]
+    return [(person_id, score, reason) for _, person_id, score, reason in best]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Client, Integration
+from integrations.services.audit import audit_record
 from mappings.lead_source_matching import lead_source_key
 from mappings.models import (
     LeadSource,
@@ -18,6 +21,7 @@ from mappings.models import (
     StaffPerson,
 )
 from mappings.services.hooks import mapping_changed
+from mappings.services.rematch import rematch_queue
 from mappings.services.staff_run import save_staff_rows
 
 PERSON_FIELDS = ("first_name", "last_name", "email", "active")
@@ -173,3 +177,25 @@ def _save_source_rows(rows: list[LeadSourceMapping]) -> None:
     )
     LeadSourceMapping.objects.bulk_update(existing, fields, batch_size=1000)
     LeadSourceMapping.objects.bulk_create([m for m in rows if not m.pk], batch_size=1000)
+
+
+@transaction.atomic
+def staff_person_save(*, person: StaffPerson, acting_user: Any, changed: list[str]) -> StaffPerson:
+    """Save a directory person edited by support staff, audit it, and re-match the client."""
+    old = {}
+    if person.pk:
+        before = StaffPerson.objects.filter(pk=person.pk).values(*PERSON_FIELDS).first() or {}
+        old = {f: before.get(f) for f in changed}
+    person.save()
+    audit_record(
+        actor=acting_user,
+        action="staff_person.save",
+        target=person,
+        client=person.client_id,
+        old=old,
+        new={f: getattr(person, f, None) for f in changed},
+    )
+    others = Integration.objects.filter(client_id=person.client_id, is_primary=False)
+    for integration_id in others.values_list("pk", flat=True):
+        rematch_queue(integration_id=integration_id)
+    return person

@@ -45,7 +45,8 @@ def _snapshot(mapping: Mapping) -> dict[str, Any]:
     }
 
 
-def _check_target(mapping: Mapping, target: Target) -> None:
+def mapping_target_check(*, mapping: Mapping, target: Target) -> None:
+    """Raise ValidationError unless the target may be linked (same client, not yet linked)."""
     if target.client_id != mapping.integration.client_id:
         raise ValidationError("That choice belongs to another client.")
     field = _target_field(mapping)
@@ -78,7 +79,7 @@ def _decide(
     )
     old = _snapshot(mapping)
     if target is not None:
-        _check_target(mapping, target)
+        mapping_target_check(mapping=mapping, target=target)
     setattr(mapping, _target_field(mapping), target)
     mapping.status = status
     mapping.suggestion = None if target is not None else mapping.suggestion

@@ -1,0 +1,101 @@
+"""What the staff and lead-source review admins share: actions through the services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from mappings.services.review import (
+    mapping_accept,
+    mapping_no_counterpart,
+    mapping_reset,
+    mapping_unlink,
+)
+
+_CHANGE_URL = re.compile(r"/admin/mappings/(\w+)/(\d+)/change/")
+
+
+def history_write(request: HttpRequest, obj: Any, message: str) -> None:
+    """An admin history line on the mapping, and on its review proxy when shown through one."""
+    for model in {type(obj), type(obj)._meta.concrete_model}:
+        LogEntry.objects.create(
+            user_id=request.user.pk,
+            content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            action_flag=CHANGE,
+            change_message=message,
+        )
+
+
+def referring_object_id(request: HttpRequest, model_name: str) -> int | None:
+    """The id in the change page an autocomplete request came from, if it is that model's."""
+    found = _CHANGE_URL.search(request.headers.get("referer", ""))
+    if found and found.group(1) == model_name:
+        return int(found.group(2))
+    return None
+
+
+class ReviewActionsMixin:
+    """Admin actions that call one review service per selected mapping, then report."""
+
+    actions = ["accept_suggestion", "mark_no_counterpart", "unlink", "reset_to_automatic"]
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        service: Callable[..., Any],
+        done: str,
+    ) -> None:
+        ok, failed = 0, []
+        for mapping in queryset.select_related("remote", "integration"):
+            try:
+                changed = service(mapping=mapping, acting_user=request.user)
+            except ValidationError as exc:
+                failed.append(f"{mapping.remote}: {' '.join(exc.messages)}")
+                continue
+            history_write(request, changed, done)
+            ok += 1
+        if ok:
+            self.message_user(request, f"{done}: {ok}.", messages.SUCCESS)
+        for problem in failed[:20]:
+            self.message_user(request, problem, messages.WARNING)
+
+    @admin.action(description="Accept the suggestion")
+    def accept_suggestion(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, mapping_accept, "Suggestion accepted")
+
+    @admin.action(description='Mark "no counterpart"')
+    def mark_no_counterpart(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, mapping_no_counterpart, "Marked no counterpart")
+
+    @admin.action(description="Unlink (undo a wrong link)")
+    def unlink(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, mapping_unlink, "Unlinked")
+
+    @admin.action(description="Hand back to automatic matching")
+    def reset_to_automatic(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, mapping_reset, "Handed back to automatic matching")
+
+
+def yes_no(value: bool) -> str:
+    return "active" if value else "inactive"
+
+
+def side(name: str, email: str, active: bool | None) -> str:
+    """A person's name, email and status in one cell."""
+    if active is None:
+        return "—"
+    return format_html(
+        "{}<br><small>{} · {}</small>", name or "(no name)", email or "no email", yes_no(active)
+    )
