@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from integrations.admin.paging import BigTableMixin
-from integrations.models import Change, IdempotencyRecord, OutboxRow, SyncRun, WebhookEndpoint
+from integrations.models import (
+    Change,
+    Client,
+    IdempotencyRecord,
+    Integration,
+    OutboxRow,
+    SyncRun,
+    WebhookEndpoint,
+)
+from integrations.sync.now import SyncNowError, integration_for_sync, sync_now
+from integrations.sync.retry import deliveries_discard, deliveries_retry
 
 
 @admin.register(Change)
@@ -23,36 +43,126 @@ class ChangeAdmin(BigTableMixin, admin.ModelAdmin):
         return False
 
 
+class ClientFilter(admin.SimpleListFilter):
+    """Deliveries of one client (by id: the client list can be long, so it is typed)."""
+
+    title = "client"
+    parameter_name = "client"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(client.pk, client.name) for client in Client.objects.order_by("name")[:50]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(integration__client_id=self.value())
+        return queryset
+
+
 @admin.register(OutboxRow)
 class OutboxRowAdmin(BigTableMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "event_type",
+        "record_link",
         "integration",
         "status",
         "attempts",
         "next_attempt_at",
-        "last_error",
+        "problem",
         "created_at",
     ]
-    list_filter = ["status", "event_type", "integration__platform"]
+    list_filter = ["status", ClientFilter, "integration", "event_type"]
     search_fields = ["=record_id", "last_error"]
     list_select_related = ["integration__platform", "integration__client"]
     readonly_fields = [f.name for f in OutboxRow._meta.fields]
+    actions = ["retry", "discard"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # nothing is deleted to forget it: discard instead
+
+    @admin.display(description="record")
+    def record_link(self, obj: OutboxRow) -> str:
+        url = reverse(f"admin:integrations_{obj.kind}_change", args=[obj.record_id])
+        return format_html('<a href="{}">{} {}</a>', url, obj.kind, str(obj.record_id)[:8])
+
+    @admin.display(description="error / hold reason")
+    def problem(self, obj: OutboxRow) -> str:
+        return (obj.last_error or obj.hold_reason)[:120]
+
+    @admin.action(description="Send the selected deliveries again")
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = deliveries_retry(row_ids=list(queryset.values_list("pk", flat=True)),
+                                 acting_user=request.user)
+        self.message_user(request, f"{count} deliveries queued again (failed, held or "
+                          "discarded ones; others were left as they were).", messages.SUCCESS)
+
+    @admin.action(description="Discard the selected deliveries")
+    def discard(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = deliveries_discard(row_ids=list(queryset.values_list("pk", flat=True)),
+                                   acting_user=request.user)
+        self.message_user(request, f"{count} deliveries discarded (delivered ones and those "
+                          "being sent were left as they were).", messages.SUCCESS)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.sync_now_view)
+        return [
+            path("sync-now/<int:integration_id>/", view, name="integrations_sync_now"),
+            *super().get_urls(),
+        ]
+
+    def sync_now_view(self, request: HttpRequest, integration_id: int) -> HttpResponse:
+        """POST: queue an immediate fetch of the integration, back to its page."""
+        back = reverse("admin:integrations_integration_change", args=[integration_id])
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("integrations.change_integration"):
+            raise PermissionDenied
+        integration = Integration.objects.filter(pk=integration_id).first()
+        if integration is None:
+            raise Http404
+        try:
+            integration = integration_for_sync(
+                client_id=integration.client_id, platform_slug=integration.platform.slug
+            )
+        except SyncNowError as error:
+            self.message_user(request, f"Not queued: {error}.", messages.ERROR)
+            return HttpResponseRedirect(back)
+        sync_now(integration=integration)
+        self.message_user(request, f"Fetch of {integration} queued: staff, lead sources and "
+                          "changed records arrive in a moment (see Sync runs).", messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+
+def sync_now_button(integration: Integration) -> str:
+    """The "Sync now" button for the integration's admin page (a readonly field)."""
+    if integration is None or not integration.pk or integration.mode != "api":
+        return "—"
+    url = reverse("admin:integrations_sync_now", args=[integration.pk])
+    return format_html(
+        '<button type="submit" formaction="{}" formmethod="post" '
+        'class="button">Sync now</button>',
+        url,
+    )
+
 
 @admin.register(SyncRun)
 class SyncRunAdmin(BigTableMixin, admin.ModelAdmin):
-    list_display = ["started_at", "integration", "kind", "status", "counts", "finished_at"]
-    list_filter = ["kind", "status", "integration__platform"]
+    list_display = ["started_at", "integration", "kind", "status", "counts_words", "finished_at",
+                    "error"]
+    list_filter = ["kind", "status", "integration__platform", "integration__client"]
     list_select_related = ["integration__platform", "integration__client"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="counts")
+    def counts_words(self, obj: SyncRun) -> str:
+        return ", ".join(f"{key.replace('_', ' ')}: {value}"
+                         for key, value in sorted((obj.counts or {}).items())) or "—"
 
 
 @admin.register(WebhookEndpoint)

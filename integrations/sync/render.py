@@ -7,7 +7,7 @@ from integrations.models import Integration, OutboxRow
 
 def events_for_rows(*, integration: Integration, rows: list[OutboxRow]) -> dict[int, dict]:
     """Each row's event, rendered at send time so later mapping fixes are used (design.md 3)."""
-    from integrations.sync.translate import events_render
+    from integrations.sync.feed import events_render
 
     events = events_render(integration=integration, rows=rows)
     return {row.id: event for row, event in zip(rows, events, strict=True)}
