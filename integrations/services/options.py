@@ -175,9 +175,10 @@ def _test_result(integration: Integration, timeout: float) -> ConnectionResult:
     try:
         return future.result(timeout=timeout)
     except concurrent.futures.TimeoutError:
+        unit = "second" if timeout == 1 else "seconds"
         return ConnectionResult(
             False,
-            f"The platform at {integration.base_url} did not answer within {timeout:g} seconds.",
+            f"The platform at {integration.base_url} did not answer within {timeout:g} {unit}.",
         )
     except Exception:
         logger.exception("connection test of integration %s failed", integration.pk)

@@ -131,6 +131,8 @@ def integration_connection(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def integration_test(request: HttpRequest, pk: int) -> HttpResponse:
     integration = queries.client_integration(client=request.user.client, pk=pk)
+    if integration.mode != Mode.API:
+        return redirect("integration-detail", pk=integration.pk)
     result = integration_connection_test(integration=integration, acting_user=request.user)
     level = messages.SUCCESS if result.ok else messages.ERROR
     messages.add_message(request, level, result.message, extra_tags="connection-test")

@@ -122,3 +122,35 @@ def test_another_clubs_integration_is_not_found(
     assert response.status == 404
     assert Integration.objects.get(pk=other_club_integration.pk).direction == "both"
     assert not LogEntry.objects.exists()
+
+
+def test_manager_tests_the_connection_to_the_sandbox_and_a_dead_address(
+    browser_page, live_server, manager, acme_api, settings
+):
+    from integrations.sandbox import SandboxServer
+    from tests.web.test_connection_test import closed_port_url
+
+    settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True
+    page = browser_page
+    log_in(page, live_server, manager.email)
+    page.goto(f"{live_server.url}/integrations/{acme_api.pk}/")
+    with SandboxServer(token="sandbox-token-0001") as sandbox:
+        page.get_by_label("Platform address (base URL)").fill(sandbox.base_url)
+        page.get_by_label("API token").fill("sandbox-token-0001")
+        page.get_by_role("button", name="Save connection").click()
+        assert page.get_by_text("saved ●●●● 0001").is_visible()
+        page.get_by_role("button", name="Test connection").click()
+        result = page.locator("#connection-result")
+        assert result.inner_text().strip() == "✔ Connected"
+        shot(page, "connection")
+
+    page.get_by_label("Platform address (base URL)").fill(closed_port_url())
+    page.get_by_role("button", name="Save connection").click()
+    page.get_by_role("button", name="Test connection").click()
+    text = page.locator("#connection-result").inner_text()
+    assert "Could not reach the platform at 127.0.0.1" in text
+    assert "connection refused" in text.lower()
+
+    page.get_by_role("link", name="Connector log").first.click()
+    assert page.get_by_text("Connection test of Acme: Connected").is_visible()
+    assert page.get_by_text("Connection test of Acme: Could not reach").is_visible()
