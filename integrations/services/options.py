@@ -15,6 +15,7 @@ from django.db import transaction
 from integrations.adapters.base import ConnectionResult
 from integrations.models import Integration
 from integrations.models.choices import Mode, UnmatchedOwner
+from integrations.outbound import validate_outbound_url
 from integrations.services.audit import audit_record, log_write
 from integrations.services.launch import (
     IntegrationOptions,
@@ -119,12 +120,8 @@ def integration_options_update(
 
 
 def validate_platform_url(url: str) -> None:
-    """Raise ValidationError when the Connector must not call this URL."""
-    try:
-        from integrations.outbound import validate_outbound_url
-    except ImportError:  # the transport helper's checks are not there yet: syntax only
-        URLValidator(schemes=["http", "https"])(url)
-        return
+    """Raise ValidationError when the Connector must not call this URL (syntax, then SSRF)."""
+    URLValidator(schemes=["http", "https"], message="Enter the address as https://…")(url)
     validate_outbound_url(url)
 
 

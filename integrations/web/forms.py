@@ -114,7 +114,13 @@ class OptionsForm(forms.Form):
 
     def options(self) -> dict[str, Any]:
         """The submitted options, for integration_options_update."""
-        return {name: self.cleaned_data[name] for name in self.fields}
+        options = {name: self.cleaned_data[name] for name in self.fields}
+        # What the platform cannot do is switched off, even if it was set before.
+        if "staff_owner" not in self.fields:
+            options["staff_owner"] = False
+        if "lead_source" not in self.fields:
+            options["lead_source"] = False
+        return options
 
     def add_service_errors(self, error: ValidationError) -> None:
         for field, messages in error.message_dict.items():

@@ -123,3 +123,12 @@ def test_nothing_changed_writes_nothing(acme):
 def test_service_refuses_unknown_options(acme):
     with pytest.raises(ValidationError):
         integration_options_update(integration=acme, acting_user=None, is_primary=True)
+
+
+def test_saving_switches_off_what_the_platform_cannot_do(web, acme):
+    acme.platform.has_staff = False
+    acme.platform.save()
+    response = post(web, acme, staff_owner="on", unmatched_owner=None)
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.staff_owner is False and acme.lead_source is True
