@@ -210,6 +210,16 @@ class _Counts:
         self.p_key = Counter(p.key for p in people if p.key)
         self.r_key = Counter(r.key for r in remotes if r.key)
 
+    def emails_conflict(self, r: _Prep, p: _Prep) -> bool:
+        """Both have their own email and they differ; a shared mailbox says nothing."""
+        return bool(
+            r.email
+            and p.email
+            and r.email != p.email
+            and self.r_email[r.email] == 1
+            and self.p_email[p.email] == 1
+        )
+
 
 def _score(r: _Prep, p: _Prep, counts: _Counts) -> tuple[float, str, str]:
     """How likely r and p are the same person, the method and a readable reason."""
@@ -222,7 +232,7 @@ def _score(r: _Prep, p: _Prep, counts: _Counts) -> tuple[float, str, str]:
             return EMAIL_SCORE, "email", "same email"
         return 0.6, "email", "same email, but the names differ"
     if method == "name":
-        if r.email and p.email:
+        if counts.emails_conflict(r, p):
             return 0.9, "name", "same full name, but different emails"
         if counts.p_key[p.key] > 1:
             return 0.9, "name", f"same full name as {counts.p_key[p.key]} directory people"
@@ -278,7 +288,7 @@ class _Matcher:
             if len(found) != 1 or found[0].rec.id in self.linked:
                 continue
             p = found[0]
-            if not (r.email and p.email and r.email != p.email):
+            if not self.counts.emails_conflict(r, p):
                 self.link(r, p, "name", NAME_SCORE, "same full name")
 
     def suggest(self, todo: list[_Prep]) -> None:

@@ -1,0 +1,143 @@
+"""Quality of staff matching on the labeled evaluation set (benchmarks/data/staff_eval.csv).
+
+    .venv/bin/python benchmarks/matching_eval.py [staff_eval.csv]
+
+Prints precision and recall of automatic matches, how often the right person is found
+(automatic link or top suggestion), the email-only baseline, and a breakdown by case.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mappings.matching import MATCHED, NEEDS_REVIEW, Staff, match_staff  # noqa: E402
+from mappings.names import email_norm  # noqa: E402
+
+DATA = ROOT / "benchmarks" / "data" / "staff_eval.csv"
+
+
+def load(path: Path) -> dict[str, dict[str, list]]:
+    clubs: dict[str, dict[str, list]] = defaultdict(lambda: {"directory": [], "remote": []})
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            staff = Staff(
+                row["external_id"],
+                row["first_name"],
+                row["last_name"],
+                row["email"],
+                row["active"] == "true",
+            )
+            clubs[row["club"]][row["side"]].append((staff, row["truth"], row["case"]))
+    return clubs
+
+
+def email_only(directory: list[Staff], remote: list[Staff]) -> dict[str, str]:
+    """The baseline: same email, one on each side."""
+    d = Counter(email_norm(p.email) for p in directory)
+    r = Counter(email_norm(s.email) for s in remote)
+    by_email = {email_norm(p.email): p.id for p in directory}
+    return {
+        s.id: by_email[email_norm(s.email)]
+        for s in remote
+        if email_norm(s.email) and d[email_norm(s.email)] == 1 and r[email_norm(s.email)] == 1
+    }
+
+
+def evaluate(clubs: dict[str, dict[str, list]]) -> dict:
+    totals: Counter = Counter()
+    by_case: dict[str, Counter] = defaultdict(Counter)
+    for sides in clubs.values():
+        directory = [s for s, _, _ in sides["directory"]]
+        remote = [s for s, _, _ in sides["remote"]]
+        truth = {s.id: (t, case) for s, t, case in sides["remote"]}
+        baseline = email_only(directory, remote)
+        for d in match_staff(directory=directory, remote=remote):
+            expected, case = truth[d.remote_id]
+            counts = by_case[case]
+            counts["records"] += 1
+            totals["records"] += 1
+            if expected:
+                totals["pairs"] += 1
+                counts["pairs"] += 1
+            if d.status == MATCHED:
+                totals["auto"] += 1
+                counts["auto"] += 1
+                ok = d.person_id == expected
+                totals["auto_right" if ok else "auto_wrong"] += 1
+                counts["auto_right" if ok else "auto_wrong"] += 1
+            found = d.status in (MATCHED, NEEDS_REVIEW) and d.person_id == expected and expected
+            if found:
+                totals["found"] += 1
+                counts["found"] += 1
+            if d.status == NEEDS_REVIEW:
+                totals["review"] += 1
+                totals["review_right" if d.person_id == expected else "review_wrong"] += 1
+            if d.remote_id in baseline:
+                totals["email_auto"] += 1
+                totals["email_right"] += baseline[d.remote_id] == expected
+    return {"totals": totals, "by_case": by_case, "clubs": len(clubs)}
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}%" if whole else "n/a"
+
+
+def report(result: dict) -> None:
+    t = result["totals"]
+    people = t["records"]
+    print(f"clubs: {result['clubs']}, remote staff: {people}, with a counterpart: {t['pairs']}")
+    print(f"automatic links: {t['auto']} ({t['auto_wrong']} wrong)")
+    print(f"  precision: {pct(t['auto_right'], t['auto'])}")
+    print(f"  recall:    {pct(t['auto_right'], t['pairs'])}")
+    print(f"needs review: {t['review']} (top suggestion right: {t['review_right']})")
+    print(f"right person found (automatic or top suggestion): {pct(t['found'], t['pairs'])}")
+    print(
+        f"email-only baseline: recall {pct(t['email_right'], t['pairs'])}, "
+        f"precision {pct(t['email_right'], t['email_auto'])}"
+    )
+    print("\nby case: records, with counterpart, automatic (wrong), found")
+    for case, c in sorted(result["by_case"].items()):
+        print(
+            f"  {case:13} {c['records']:5} {c['pairs']:5} {c['auto']:5} ({c['auto_wrong']})"
+            f" {pct(c['found'], c['pairs']):>8}"
+        )
+
+
+def from_rows(rows: list) -> dict[str, dict[str, list]]:
+    clubs: dict[str, dict[str, list]] = defaultdict(lambda: {"directory": [], "remote": []})
+    for r in rows:
+        staff = Staff(r.external_id, r.first_name, r.last_name, r.email, r.active)
+        clubs[r.club][r.side].append((staff, r.truth, r.case))
+    return clubs
+
+
+def sensitivity() -> None:
+    """Automatic recall is bounded by same-name pairs whose emails conflict (never automatic)."""
+    sys.path.insert(0, str(DATA.parent))
+    from generate_staff_eval import generate
+
+    print("\nsensitivity to the share of remote records with a personal email (generated):")
+    print("  personal  auto precision  auto recall  found")
+    for rate in (0.0, 0.03, 0.05, 0.07, 0.10):
+        t = evaluate(from_rows(generate(personal_rate=rate)))["totals"]
+        print(
+            f"  {rate:7.0%}  {pct(t['auto_right'], t['auto']):>14}  "
+            f"{pct(t['auto_right'], t['pairs']):>11}  {pct(t['found'], t['pairs']):>6}"
+        )
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
+    report(evaluate(load(path)))
+    if len(sys.argv) == 1:
+        sensitivity()
+
+
+if __name__ == "__main__":
+    main()
