@@ -1,0 +1,152 @@
+"""A lead's whole journey over real HTTP: partner → Connector → sandbox InTouch and back.
+
+The sandbox platform serves the REST contract on 127.0.0.1; the Connector reaches it through
+the real REST adapter. Rosters are fetched from it, matching runs, deliveries translate ids.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django_q.conf import Conf
+
+from integrations.models import OutboxRow, Prospect
+from integrations.sandbox import SandboxServer, SandboxStore
+from integrations.sync.feed import feed_page
+from integrations.sync.fetch import integration_fetch
+from integrations.sync.ingest import records_ingest
+from integrations.sync.worker import deliver_all_due
+from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
+from tests.factories import IntegrationFactory, PlatformFactory
+
+TOKEN = "sandbox-token"
+# Real commits: the change feed serves only rows of finished transactions (feed.py).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Run a step, then what it queued for after commit (django-q2 tasks inline)."""
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+    def run(step, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return step(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def intouch_sandbox():
+    store = SandboxStore(
+        staff=[{"id": "IT-1", "first_name": "Samuel", "last_name": "Ortiz",
+                "email": "sam.ortiz@club.example"}],
+        lead_sources=[{"id": "ITLS-1", "name": "Walk-in"}],
+    )
+    with SandboxServer(token=TOKEN, store=store) as server:
+        yield server
+
+
+@pytest.fixture
+def intouch_api(club, intouch_sandbox):
+    # transactional_db flushes the migration's InTouch row: make it again, the same way.
+    intouch = PlatformFactory(slug="intouch", name="InTouch", can_create_lead_sources=True)
+    return IntegrationFactory(client=club, platform=intouch, direction="both", mode="api",
+                              is_primary=True, base_url=intouch_sandbox.base_url,
+                              credentials=TOKEN)
+
+
+@pytest.fixture
+def acme(club):
+    """A two-way partner that sends by the partner API and reads the change feed."""
+    return IntegrationFactory(client=club, platform=PlatformFactory(slug="acme", name="Acme"),
+                              direction="both", mode="push")
+
+
+def partner_push(acme, commit, **body):
+    from integrations.api.normalize import record_normalize
+
+    record, errors = record_normalize(kind="prospect", data=body)
+    assert not errors
+    return commit(records_ingest, integration=acme, kind="prospect", records=[record])[0]
+
+
+def deliver_everything():
+    for _ in range(20):
+        if not deliver_all_due():
+            return
+    raise AssertionError("deliveries did not settle")
+
+
+@pytest.fixture
+def connected(intouch_api, acme, commit):
+    """Rosters on both sides and their matching, as the demo starts."""
+    assert commit(integration_fetch, integration_id=intouch_api.pk)["staff"] == 1
+    commit(staff_roster_replace, integration=acme, staff=[
+        {"external_id": "AC-10", "first_name": "Sam", "last_name": "Ortiz",
+         "email": "sam.ortiz@club.example", "active": True}])
+    commit(lead_source_roster_replace, integration=acme, lead_sources=[
+        {"external_id": "ACLS-3", "name": "Google", "active": True}])
+    return intouch_api, acme
+
+
+def test_partner_prospect_arrives_in_intouch_with_intouch_ids(connected, intouch_sandbox, commit):
+    intouch_api, acme = connected
+
+    result = partner_push(acme, commit, external_id="ACP-1", first_name="Maria", last_name="Gomez",
+                          email="maria@example.com", staff_owner={"external_id": "AC-10"},
+                          lead_source={"external_id": "ACLS-3", "name": "Google"})
+    deliver_everything()
+
+    [arrived] = intouch_sandbox.store.all_records("prospect")
+    assert (arrived["first_name"], arrived["email"]) == ("Maria", "maria@example.com")
+    assert arrived["staff_owner_id"] == "IT-1"
+    google = [s for s in intouch_sandbox.store.lead_sources.values() if s["name"] == "Google"]
+    assert [arrived["lead_source_id"]] == [s["id"] for s in google]  # created there
+    assert OutboxRow.objects.get(record_id=result.id).status == "delivered"
+
+    # Fetching InTouch back finds the Connector's own write: nothing goes back to Acme.
+    commit(integration_fetch, integration_id=intouch_api.pk)
+    assert not OutboxRow.objects.filter(integration=acme).exists()
+
+
+def test_intouch_prospect_reaches_the_partners_feed(connected, intouch_sandbox, commit):
+    intouch_api, acme = connected
+    intouch_sandbox.store.record_create("prospect", {
+        "first_name": "Kenji", "last_name": "Watanabe", "email": "kenji@example.com",
+        "staff_owner_id": "IT-1", "lead_source_id": "ITLS-1"})
+
+    counts = commit(integration_fetch, integration_id=intouch_api.pk)
+    deliver_everything()
+
+    assert counts["prospects_created"] == 1
+    events, _ = feed_page(integration=acme, after=None, limit=10)
+    [event] = events
+    assert event["type"] == "prospect.created"
+    assert event["data"]["first_name"] == "Kenji"
+    assert event["data"]["staff_owner"]["external_id"] == "AC-10"
+    assert OutboxRow.objects.get(integration=acme).status == "delivered"
+    assert not OutboxRow.objects.filter(integration=intouch_api).exists()  # no echo
+
+
+def test_two_way_edits_converge_without_echo(connected, intouch_sandbox, commit):
+    intouch_api, acme = connected
+    first = partner_push(acme, commit, external_id="ACP-2", first_name="Lena", last_name="Fischer",
+                         updated_at="2026-11-20T10:00:00Z")
+    deliver_everything()
+    [at_intouch] = intouch_sandbox.store.all_records("prospect")
+
+    partner_push(acme, commit, external_id="ACP-2", first_name="Lena", last_name="Fischer-Braun",
+                 updated_at="2026-11-21T10:00:00Z")
+    deliver_everything()
+    intouch_sandbox.store.record_update("prospect", at_intouch["id"], {"phone": "+15551230099"})
+    commit(integration_fetch, integration_id=intouch_api.pk)
+    deliver_everything()
+
+    prospect = Prospect.objects.get(pk=first.id)
+    [at_intouch] = intouch_sandbox.store.all_records("prospect")
+    assert (prospect.last_name, prospect.phone) == ("Fischer-Braun", "+15551230099")
+    assert (at_intouch["last_name"], at_intouch["phone"]) == ("Fischer-Braun", "+15551230099")
+    events, _ = feed_page(integration=acme, after=None, limit=10)
+    assert [e["data"]["phone"] for e in events] == ["+15551230099"]  # only InTouch's edit
+    assert OutboxRow.objects.filter(integration=intouch_api).count() == 2  # create + rename
+
