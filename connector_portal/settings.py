@@ -203,6 +203,15 @@ else:
     Q_CLUSTER["orm"] = "default"
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", default=False)
 
+# The sync engine (integrations/sync/conf.py): retries of `api` deliveries (exponential with
+# jitter from the base, capped), the give-up point, the longest Retry-After honoured, and how
+# long a claimed row may stay `sending` before the sweeper hands it to another worker.
+CONNECTOR_RETRY_BASE_SECONDS = float(os.environ.get("CONNECTOR_RETRY_BASE_SECONDS", 5))
+CONNECTOR_RETRY_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_MAX_SECONDS", 3600))
+CONNECTOR_DELIVERY_MAX_ATTEMPTS = env_int("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 12)
+CONNECTOR_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_AFTER_MAX_SECONDS", 3600))
+CONNECTOR_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("CONNECTOR_CLAIM_TIMEOUT_SECONDS", 300))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
