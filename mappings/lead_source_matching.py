@@ -28,12 +28,20 @@ class Source:
 
 
 def lead_source_key(name: str) -> str:
-    """'Walk-in', 'Walk In' and 'walkin' all give 'walkin'."""
+    """The stored `LeadSource.normalized_name`: 'Walk-In ' and 'walk in' give 'walk in'."""
+    return " ".join(tokens(name))[:100]
+
+
+def _compact_key(name: str) -> str:
+    """What exact matching compares: 'Walk-in', 'Walk In' and 'walkin' all give 'walkin'."""
     return "".join(tokens(name))
 
 
 def _singular_key(name: str) -> str:
-    return "".join(t[:-1] if len(t) > 3 and t.endswith("s") else t for t in tokens(name))
+    return "".join(
+        t[:-1] if len(t) > 2 and t.endswith("s") and not t.endswith("ss") else t
+        for t in tokens(name)
+    )
 
 
 def _words(name: str) -> str:
@@ -43,11 +51,11 @@ def _words(name: str) -> str:
 def _exact(remote: Sequence[Source], canonical: Sequence[Source], taken: set) -> dict:
     by_key: dict[str, list[Source]] = defaultdict(list)
     for c in canonical:
-        by_key[lead_source_key(c.name)].append(c)
-    remote_keys = Counter(lead_source_key(r.name) for r in remote)
+        by_key[_compact_key(c.name)].append(c)
+    remote_keys = Counter(_compact_key(r.name) for r in remote)
     out = {}
     for r in remote:
-        key = lead_source_key(r.name)
+        key = _compact_key(r.name)
         found = by_key.get(key, [])
         if key and remote_keys[key] == 1 and len(found) == 1 and found[0].id not in taken:
             out[r.id] = Decision(r.id, MATCHED, found[0].id, "name", 1.0, "same name")
@@ -61,7 +69,7 @@ def _suggest(r: Source, canonical: Sequence[Source], taken: set) -> Decision | N
     same = [c for c in free if _singular_key(c.name) == singular and singular]
     if same:
         best = max(same, key=lambda c: c.active)
-        reason = "same name" if lead_source_key(best.name) == lead_source_key(r.name) else ""
+        reason = "same name" if _compact_key(best.name) == _compact_key(r.name) else ""
         reason = reason or "same name, singular or plural"
         return Decision(r.id, NEEDS_REVIEW, best.id, "name", 0.9, reason)
     hit = process.extractOne(

@@ -205,3 +205,36 @@ def test_suggestions_stay_one_to_one_where_they_can():
     out = decide(directory, remote)
     assert out["a"].person_id == 1
     assert out["b"].person_id == 2
+
+
+def test_a_shared_mailbox_is_not_a_conflicting_email():
+    directory = [Staff(1, "Anna", "Berg", "anna@club.se"), Staff(2, "Carl", "Dahl", "carl@club.se")]
+    remote = [
+        Staff("a", "Anna", "Berg", "desk@club.se"),
+        Staff("b", "Carl", "Dahl", "desk@club.se"),
+    ]
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].person_id) == (MATCHED, 1)
+    assert (out["b"].status, out["b"].person_id) == (MATCHED, 2)
+
+
+def test_a_namesake_with_another_personal_email_is_not_linked():
+    out = decide(
+        [Staff(1, "Maria", "Garcia", "maria.garcia@club.es")],
+        [Staff("a", "María", "García", "mgarcia77@gmail.com")],
+    )
+    assert out["a"].status == NEEDS_REVIEW
+
+
+def test_candidates_for_one_remote_are_ranked():
+    from mappings.matching import staff_candidates
+
+    directory = [
+        Staff(1, "Robert", "Smith", ""),
+        Staff(2, "Roberta", "Smith", ""),
+        Staff(3, "X", "Y", ""),
+    ]
+    found = staff_candidates(remote=Staff("a", "Bob", "Smith", ""), directory=directory)
+    assert found[0][0] == 1
+    assert found[0][2] == "nickname of first name, same last name"
+    assert 3 not in [pid for pid, _, _ in found]
