@@ -171,6 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "integrations.api.problems.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Connector partner API",
@@ -178,6 +179,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "integrations.models.choices.MemberStatus",
+        "MappingStatusEnum": "mappings.models.staff.MappingStatus",
+        "ResultStatusEnum": ["created", "updated", "unchanged", "error"],
+    },
 }
 CONNECTOR_API_RATE = os.environ.get("CONNECTOR_API_RATE", "6000/min")
 

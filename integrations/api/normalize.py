@@ -130,7 +130,7 @@ def datetime_value(value: Any, field: str, errors: list[FieldError]) -> dt.datet
     if value is None:
         return None
     try:
-        if not isinstance(value, str) or len(value) > 40:
+        if not isinstance(value, str) or not 16 <= len(value) <= 40 or value[10] not in "Tt ":
             raise ValueError
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -291,6 +291,8 @@ def identity_check(record: dict[str, Any], prefix: str, errors: list[FieldError]
     if record.get("email") or record.get("phone"):
         return
     failed = {error["field"] for error in errors}
+    if {f"{prefix}email", f"{prefix}phone"} & failed:
+        return  # an email or phone was given, just not a valid one: that error says it all
     for name in ("first_name", "last_name"):
         if not record.get(name) and f"{prefix}{name}" not in failed:
             errors.append(

@@ -102,7 +102,7 @@ class _Batch:
         self.kind = kind
         self.model = Prospect if kind == "prospect" else Member
         self.fields = record_fields(kind)
-        self.records = records
+        self.records = list(records)
         self.results: list[IngestResult | None] = [None] * len(records)
         self.now = timezone.now()
         self.created: list[Any] = []
@@ -114,6 +114,7 @@ class _Batch:
     def run(self) -> list[IngestResult]:
         live = self._drop_duplicates()
         self._load(live)
+        self._default_lead_source(live)
         owners = self._refs(live, "staff_owner", staff_refs_resolve)
         sources = self._refs(live, "lead_source", lead_source_refs_resolve)
         claimed: dict[uuid.UUID, str] = {}
@@ -172,13 +173,23 @@ class _Batch:
                 ).values_list("external_id", "prospect_id")
             )
 
+    def _default_lead_source(self, live: list[int]) -> None:
+        # product.md §1: a new prospect that arrives without a lead source gets the
+        # integration's default one ("Import"), mapped like any other source.
+        name = self.integration.default_lead_source_name
+        if self.kind != "prospect" or not name:
+            return
+        for i in live:
+            rec = self.records[i]
+            new = not self.link_of.get(rec["external_id"]) and not rec.get("connector_id")
+            if new and not rec.get("lead_source"):
+                self.records[i] = {**rec, "lead_source": {"name": name}}
+
     def _refs(self, live: list[int], name: str, resolve: Any) -> dict[int, int | None]:
         given = [i for i in live if name in self.records[i]]
         if not given:
             return {}
-        ids = resolve(
-            integration=self.integration, refs=[self.records[i][name] for i in given]
-        )
+        ids = resolve(integration=self.integration, refs=[self.records[i][name] for i in given])
         return dict(zip(given, ids, strict=True))
 
     def _one(

@@ -1,0 +1,125 @@
+"""`Idempotency-Key` on POSTs (IETF httpapi-idempotency-key-header draft), per partner.
+
+The first request with a key runs and its answer is kept for 24 hours; a retry with the same
+key and body gets that answer again (`Idempotent-Replayed: true`); the same key with another
+body is 422; a retry while the first is still running is 409. A claim whose request died
+(no answer after CLAIM_TIMEOUT) may be taken over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.api.problems import Conflict, Problem, ValidationProblem
+from integrations.models import IdempotencyRecord, Platform
+
+KEEP_FOR = dt.timedelta(hours=24)
+CLAIM_TIMEOUT = dt.timedelta(minutes=5)
+PURGE_EVERY_SECONDS = 600
+KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+_last_purge = 0.0
+
+
+class KeyReused(Problem):
+    status_code = 422
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key reused with another request"
+
+
+class KeyInUse(Conflict):
+    slug = "idempotency-key-in-use"
+    title = "A request with this Idempotency-Key is in progress"
+    wait = 1
+
+
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+def idempotency_records_purge(*, older_than: dt.timedelta = KEEP_FOR) -> int:
+    """Delete kept answers older than `older_than`; returns how many."""
+    deleted, _ = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted
+
+
+def _purge_now_and_then() -> None:
+    global _last_purge
+    if time.monotonic() - _last_purge > PURGE_EVERY_SECONDS:
+        _last_purge = time.monotonic()
+        idempotency_records_purge()
+
+
+def _claim(*, platform: Platform, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Our new claim on the key, or None when a record for it already exists."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                platform=platform, key=key, request_fingerprint=fingerprint
+            )
+    except IntegrityError:
+        return None
+
+
+def _existing(*, platform: Platform, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """The kept record for the key, or None when it had expired (then it is gone)."""
+    record = IdempotencyRecord.objects.filter(platform=platform, key=key).first()
+    if record is None:
+        return None
+    now = timezone.now()
+    abandoned = record.completed_at is None and now - record.created_at > CLAIM_TIMEOUT
+    if now - record.created_at > KEEP_FOR or abandoned:
+        record.delete()
+        return None
+    if record.request_fingerprint != fingerprint:
+        raise KeyReused(
+            "This Idempotency-Key was used with a different request body.",
+            errors=[{"field": "Idempotency-Key", "message": "Reused with another body."}],
+        )
+    if record.completed_at is None:
+        raise KeyInUse("A request with this Idempotency-Key is still being processed.")
+    return record
+
+
+def idempotent_run(
+    *,
+    platform: Platform,
+    key: str,
+    fingerprint: str,
+    run: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any, bool]:
+    """(status, body, replayed): the first answer for this key, or `run()`'s, kept."""
+    if not KEY_RE.match(key):
+        raise ValidationProblem(
+            "Invalid Idempotency-Key.",
+            errors=[{"field": "Idempotency-Key", "message": "1-255 visible ASCII characters."}],
+        )
+    _purge_now_and_then()
+    for _ in range(3):
+        record = _claim(platform=platform, key=key, fingerprint=fingerprint)
+        if record is not None:
+            break
+        kept = _existing(platform=platform, key=key, fingerprint=fingerprint)
+        if kept is not None:
+            return kept.response_status, kept.response_body, True
+    else:
+        raise KeyInUse("A request with this Idempotency-Key is still being processed.")
+    try:
+        status, body = run()
+    except Exception:
+        # Nothing was answered: let a retry run it again.
+        record.delete()
+        raise
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        response_status=status, response_body=body, completed_at=timezone.now()
+    )
+    return status, body, False

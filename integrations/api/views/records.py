@@ -1,0 +1,277 @@
+"""Prospects and members: PUT upsert, GET, POST batch (partner-api.md, "Sending data")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from integrations.api import serializers as s
+from integrations.api.base import PartnerApi, require_kind, require_sends
+from integrations.api.idempotency import idempotent_run, request_fingerprint
+from integrations.api.normalize import external_id_problem, record_normalize
+from integrations.api.problems import Conflict, ValidationProblem
+from integrations.api.schema import (
+    CLIENT_ID,
+    EXTERNAL_ID,
+    IDEMPOTENCY_KEY,
+    POST_ERRORS,
+    READ_ERRORS,
+    VALIDATION_EXAMPLE,
+    WRITE_ERRORS,
+    errors,
+)
+from integrations.api.serializers import records_render
+from integrations.models import ExternalLink
+from integrations.sync.ingest import records_ingest
+
+MAX_BATCH = 500
+PROSPECT_EXAMPLE = {
+    "first_name": "Ana",
+    "last_name": "Lopez",
+    "email": "ana@example.com",
+    "phone": "+15551234567",
+    "staff_owner": {"external_id": "E42", "email": "sam@club.com", "name": "Sam Ortiz"},
+    "lead_source": {"external_id": "LS7", "name": "Facebook ad"},
+    "updated_at": "2026-11-26T10:00:00Z",
+}
+MEMBER_EXAMPLE = {
+    "first_name": "Ana",
+    "last_name": "Lopez",
+    "email": "ana@example.com",
+    "membership_number": "M-1001",
+    "membership_type": "Monthly",
+    "status": "active",
+    "join_date": "2026-11-20",
+    "prospect_external_id": "P-1001",
+    "updated_at": "2026-11-26T10:00:00Z",
+}
+
+
+def _external_id_check(external_id: str) -> None:
+    problem = external_id_problem(external_id)
+    if problem:
+        raise ValidationProblem(
+            "Invalid external_id.", errors=[{"field": "external_id", "message": problem}]
+        )
+
+
+class RecordUpsertApi(PartnerApi):
+    """PUT .../{kind}s/{external_id}: create (201) or update (200) one record."""
+
+    kind = "prospect"
+
+    def put(self, request, client_id: str, external_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        require_sends(integration, self.kind)
+        _external_id_check(external_id)
+        record, problems = record_normalize(
+            kind=self.kind, data=request.data, external_id=external_id
+        )
+        if problems:
+            raise ValidationProblem("See errors for each invalid field.", errors=problems)
+        [result] = records_ingest(integration=integration, kind=self.kind, records=[record])
+        if result.status == "error":
+            conflict = any("linked" in e["message"] for e in result.errors)
+            raise (Conflict if conflict else ValidationProblem)(
+                "The record was not stored.", errors=result.errors
+            )
+        [body] = records_render(integration=integration, kind=self.kind, records=[result.record])
+        return Response(body, status=201 if result.status == "created" else 200)
+
+
+class RecordDetailApi(PartnerApi):
+    """GET .../{kind}s/{external_id}: the stored record, in this partner's ids."""
+
+    kind = "prospect"
+
+    def get(self, request, client_id: str, external_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        require_kind(integration, self.kind)
+        _external_id_check(external_id)
+        link = (
+            ExternalLink.objects.select_related(self.kind)
+            .filter(integration=integration, kind=self.kind, external_id=external_id)
+            .first()
+        )
+        if link is None:
+            raise exceptions.NotFound(f"No {self.kind} with external_id '{external_id}'.")
+        record = getattr(link, self.kind)
+        [body] = records_render(integration=integration, kind=self.kind, records=[record])
+        return Response(body)
+
+
+class RecordBatchApi(PartnerApi):
+    """POST .../{kind}s/batch: up to 500 records, one result each, in order."""
+
+    kind = "prospect"
+
+    def post(self, request, client_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        require_sends(integration, self.kind)
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            status, body = self.batch_run(integration, request.data)
+            return Response(body, status=status)
+        fingerprint = request_fingerprint(
+            method="POST", path=request.path, body=request._request.body
+        )
+        status, body, replayed = idempotent_run(
+            platform=request.auth.platform,
+            key=key,
+            fingerprint=fingerprint,
+            run=lambda: self.batch_run(integration, request.data),
+        )
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return Response(body, status=status, headers=headers)
+
+    def batch_run(self, integration: Any, data: Any) -> tuple[int, dict]:
+        records = batch_records(data)
+        results: list[dict | None] = [None] * len(records)
+        valid: list[tuple[int, dict]] = []
+        for index, raw in enumerate(records):
+            record, problems = record_normalize(kind=self.kind, data=raw)
+            if problems:
+                ext = raw.get("external_id") if isinstance(raw, dict) else None
+                results[index] = {
+                    "external_id": ext if isinstance(ext, str) else None,
+                    "status": "error",
+                    "id": None,
+                    "errors": problems,
+                }
+            else:
+                valid.append((index, record))
+        ingested = records_ingest(
+            integration=integration, kind=self.kind, records=[r for _, r in valid]
+        )
+        for (index, _), result in zip(valid, ingested, strict=True):
+            results[index] = {
+                "external_id": result.external_id,
+                "status": result.status,
+                "id": str(result.id) if result.id else None,
+                "errors": [{"field": e["field"], "message": e["message"]} for e in result.errors],
+            }
+        return 200, {"results": results}
+
+
+def batch_records(data: Any) -> list:
+    """The batch's records; 400 for the whole request when it is malformed or has duplicates."""
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        raise ValidationProblem(
+            'The body must be {"records": [...]}.',
+            errors=[{"field": "records", "message": "A list of records is required."}],
+        )
+    records = data["records"]
+    if len(records) > MAX_BATCH:
+        raise ValidationProblem(
+            f"At most {MAX_BATCH} records per batch; nothing was stored.",
+            errors=[{"field": "records", "message": f"At most {MAX_BATCH} records."}],
+        )
+    seen: dict[str, int] = {}
+    duplicates = []
+    for index, raw in enumerate(records):
+        ext = raw.get("external_id") if isinstance(raw, dict) else None
+        if isinstance(ext, str):
+            if ext in seen:
+                duplicates.append(
+                    {
+                        "field": f"records[{index}].external_id",
+                        "message": f"Duplicate of records[{seen[ext]}]: '{ext[:100]}'.",
+                    }
+                )
+            seen.setdefault(ext, index)
+    if duplicates:
+        raise ValidationProblem(
+            "Duplicate external_id in the batch; nothing was stored.", errors=duplicates
+        )
+    return records
+
+
+def _record_views(kind: str, body: type, item: type, out: type, example: dict) -> tuple:
+    words = f"{kind}s"
+    tag = [words.capitalize()]
+    upsert = extend_schema_view(
+        put=extend_schema(
+            operation_id=f"{kind}_upsert",
+            summary=f"Create or update a {kind}",
+            tags=tag,
+            parameters=[CLIENT_ID, EXTERNAL_ID],
+            request=body,
+            responses={201: out, 200: out, **errors(*WRITE_ERRORS, 409)},
+            examples=[
+                OpenApiExample(f"A {kind}", value=example, request_only=True),
+                VALIDATION_EXAMPLE,
+            ],
+        )
+    )(type(f"{kind.capitalize()}UpsertApi", (RecordUpsertApi,), {"kind": kind}))
+    detail = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"{kind}_detail",
+            summary=f"Get a {kind} by your external_id",
+            tags=tag,
+            parameters=[CLIENT_ID, EXTERNAL_ID],
+            responses={200: out, **errors(*READ_ERRORS)},
+        )
+    )(type(f"{kind.capitalize()}DetailApi", (RecordDetailApi,), {"kind": kind}))
+    batch = extend_schema_view(
+        post=extend_schema(
+            operation_id=f"{kind}_batch",
+            summary=f"Create or update up to {MAX_BATCH} {words}",
+            tags=tag,
+            parameters=[CLIENT_ID, IDEMPOTENCY_KEY],
+            request=_batch_request(kind, item),
+            responses={200: s.BatchResponseSerializer, **errors(*POST_ERRORS)},
+            examples=[
+                OpenApiExample(
+                    "A batch",
+                    value={"records": [{"external_id": "P-1001", **example}]},
+                    request_only=True,
+                ),
+                OpenApiExample(
+                    "Per-record results",
+                    value={
+                        "results": [
+                            {
+                                "external_id": "P-1001",
+                                "status": "created",
+                                "id": "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5",
+                                "errors": [],
+                            }
+                        ]
+                    },
+                    response_only=True,
+                    status_codes=["200"],
+                ),
+            ],
+        )
+    )(type(f"{kind.capitalize()}BatchApi", (RecordBatchApi,), {"kind": kind}))
+    item_view = type(f"{kind.capitalize()}ItemApi", (detail, upsert), {"kind": kind})
+    return item_view, batch
+
+
+def _batch_request(kind: str, item: type) -> type:
+    from rest_framework import serializers
+
+    return type(
+        f"{kind.capitalize()}BatchRequest",
+        (serializers.Serializer,),
+        {"records": item(many=True, max_length=MAX_BATCH)},
+    )
+
+
+ProspectItemApi, ProspectBatchApi = _record_views(
+    "prospect",
+    s.ProspectBodySerializer,
+    s.ProspectBatchItemSerializer,
+    s.ProspectOutSerializer,
+    PROSPECT_EXAMPLE,
+)
+MemberItemApi, MemberBatchApi = _record_views(
+    "member",
+    s.MemberBodySerializer,
+    s.MemberBatchItemSerializer,
+    s.MemberOutSerializer,
+    MEMBER_EXAMPLE,
+)

@@ -1,0 +1,302 @@
+"""Staff and lead-source rosters: PUT the full list, GET it with each mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from integrations.api.base import PartnerApi, keyset_page
+from integrations.api.normalize import (
+    FieldError,
+    email_value,
+    external_id_value,
+    string_value,
+)
+from integrations.api.problems import ValidationProblem
+from integrations.api.schema import CLIENT_ID, CURSOR, LIMIT, READ_ERRORS, WRITE_ERRORS, errors
+from mappings.models import MappingStatus, RemoteLeadSource, RemoteStaff
+from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
+
+MAX_STAFF = 10_000
+MAX_LEAD_SOURCES = 10_000
+
+
+class StaffInSerializer(serializers.Serializer):
+    external_id = serializers.CharField(min_length=1, max_length=100)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class StaffRosterInSerializer(serializers.Serializer):
+    staff = StaffInSerializer(many=True, max_length=MAX_STAFF)
+
+
+class LeadSourceInSerializer(serializers.Serializer):
+    external_id = serializers.CharField(min_length=1, max_length=100)
+    name = serializers.CharField(min_length=1, max_length=100)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class LeadSourceRosterInSerializer(serializers.Serializer):
+    lead_sources = LeadSourceInSerializer(many=True, max_length=MAX_LEAD_SOURCES)
+
+
+class RosterCountsSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    deactivated = serializers.IntegerField()
+
+
+class StaffMappingOutSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MappingStatus.choices)
+    method = serializers.CharField(allow_null=True)
+    person_id = serializers.CharField(allow_null=True)
+    score = serializers.FloatField(allow_null=True, min_value=0, max_value=1)
+
+
+class StaffOutSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    active = serializers.BooleanField()
+    mapping = StaffMappingOutSerializer()
+
+
+class StaffPageSerializer(serializers.Serializer):
+    results = StaffOutSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class LeadSourceMappingOutSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MappingStatus.choices)
+    method = serializers.CharField(allow_null=True)
+    lead_source_id = serializers.CharField(allow_null=True)
+    lead_source_name = serializers.CharField(allow_null=True)
+    score = serializers.FloatField(allow_null=True, min_value=0, max_value=1)
+
+
+class LeadSourceOutSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    name = serializers.CharField()
+    active = serializers.BooleanField()
+    mapping = LeadSourceMappingOutSerializer()
+
+
+class LeadSourcePageSerializer(serializers.Serializer):
+    results = LeadSourceOutSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
+def _roster_items(data: Any, key: str, limit: int) -> list:
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise ValidationProblem(
+            f'The body must be {{"{key}": [...]}}.',
+            errors=[{"field": key, "message": "A list is required."}],
+        )
+    if len(data[key]) > limit:
+        raise ValidationProblem(
+            f"At most {limit} entries.", errors=[{"field": key, "message": f"At most {limit}."}]
+        )
+    return data[key]
+
+
+def _active(item: dict, field: str, problems: list[FieldError]) -> bool:
+    value = item.get("active", True)
+    if not isinstance(value, bool):
+        problems.append({"field": field, "message": "Must be true or false."})
+    return value is not False
+
+
+def roster_validate(data: Any, *, key: str, limit: int, fields: dict) -> list[dict]:
+    """Every entry normalized, or a 400 listing every bad field and duplicate."""
+    items = _roster_items(data, key, limit)
+    problems: list[FieldError] = []
+    out: list[dict] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        at = f"{key}[{index}]."
+        if not isinstance(item, dict):
+            problems.append({"field": at[:-1], "message": "Must be an object."})
+            continue
+        entry = {
+            "external_id": external_id_value(item.get("external_id"), at + "external_id", problems)
+        }
+        for name, normalize in fields.items():
+            entry[name] = normalize(item.get(name), at + name, problems) or ""
+        entry["active"] = _active(item, at + "active", problems)
+        ext = entry["external_id"]
+        if ext is not None and ext in seen:
+            problems.append(
+                {"field": at + "external_id", "message": f"Duplicate of {key}[{seen[ext]}]."}
+            )
+        seen.setdefault(ext, index)
+        out.append(entry)
+    if problems:
+        raise ValidationProblem("See errors for each invalid field.", errors=problems)
+    return out
+
+
+STAFF_FIELDS = {
+    "first_name": lambda v, f, e: string_value(v, f, e, 100),
+    "last_name": lambda v, f, e: string_value(v, f, e, 100),
+    "email": email_value,
+}
+
+
+def _required_name(value: Any, field: str, problems: list[FieldError]) -> str | None:
+    name = string_value(value, field, problems, 100)
+    if name == "":
+        problems.append({"field": field, "message": "Required."})
+    return name
+
+
+LEAD_SOURCE_FIELDS = {"name": _required_name}
+
+
+def staff_render(remote: RemoteStaff) -> dict:
+    mapping = getattr(remote, "mapping", None)
+    return {
+        "external_id": remote.external_id,
+        "first_name": remote.first_name,
+        "last_name": remote.last_name,
+        "email": remote.email,
+        "active": remote.active,
+        "mapping": {
+            "status": mapping.status if mapping else "unmatched",
+            "method": (mapping.method or None) if mapping else None,
+            "person_id": str(mapping.person_id) if mapping and mapping.person_id else None,
+            "score": mapping.score if mapping else None,
+        },
+    }
+
+
+def lead_source_render(remote: RemoteLeadSource) -> dict:
+    mapping = getattr(remote, "mapping", None)
+    source = mapping.lead_source if mapping else None
+    return {
+        "external_id": remote.external_id,
+        "name": remote.name,
+        "active": remote.active,
+        "mapping": {
+            "status": mapping.status if mapping else "unmatched",
+            "method": (mapping.method or None) if mapping else None,
+            "lead_source_id": str(source.pk) if source else None,
+            "lead_source_name": source.name if source else None,
+            "score": mapping.score if mapping else None,
+        },
+    }
+
+
+COUNTS_EXAMPLE = OpenApiExample(
+    "Counts",
+    value={"received": 2, "created": 1, "updated": 0, "unchanged": 1, "deactivated": 3},
+    response_only=True,
+    status_codes=["200"],
+)
+
+
+class StaffListApi(PartnerApi):
+    @extend_schema(
+        operation_id="staff_list",
+        summary="Your staff for this client, with each one's mapping",
+        tags=["Staff and lead sources"],
+        parameters=[CLIENT_ID, LIMIT, CURSOR],
+        responses={200: StaffPageSerializer, **errors(*READ_ERRORS)},
+    )
+    def get(self, request, client_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        staff = RemoteStaff.objects.filter(integration=integration).select_related("mapping")
+        rows, next_url = keyset_page(request, staff)
+        return Response({"results": [staff_render(r) for r in rows], "next": next_url})
+
+
+class StaffReplaceApi(PartnerApi):
+    @extend_schema(
+        operation_id="staff_replace",
+        summary="Replace your full staff list (missing ones become inactive)",
+        tags=["Staff and lead sources"],
+        parameters=[CLIENT_ID],
+        request=StaffRosterInSerializer,
+        responses={200: RosterCountsSerializer, **errors(*WRITE_ERRORS)},
+        examples=[
+            OpenApiExample(
+                "Staff",
+                value={
+                    "staff": [
+                        {
+                            "external_id": "E42",
+                            "first_name": "Sam",
+                            "last_name": "Ortiz",
+                            "email": "sam@club.com",
+                            "active": True,
+                        }
+                    ]
+                },
+                request_only=True,
+            ),
+            COUNTS_EXAMPLE,
+        ],
+    )
+    def put(self, request, client_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        staff = roster_validate(request.data, key="staff", limit=MAX_STAFF, fields=STAFF_FIELDS)
+        return Response(staff_roster_replace(integration=integration, staff=staff))
+
+
+class StaffRosterApi(StaffListApi, StaffReplaceApi):
+    pass
+
+
+class LeadSourceListApi(PartnerApi):
+    @extend_schema(
+        operation_id="lead_source_list",
+        summary="Your lead sources for this client, with each one's mapping",
+        tags=["Staff and lead sources"],
+        parameters=[CLIENT_ID, LIMIT, CURSOR],
+        responses={200: LeadSourcePageSerializer, **errors(*READ_ERRORS)},
+    )
+    def get(self, request, client_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        sources = RemoteLeadSource.objects.filter(integration=integration).select_related(
+            "mapping__lead_source"
+        )
+        rows, next_url = keyset_page(request, sources)
+        return Response({"results": [lead_source_render(r) for r in rows], "next": next_url})
+
+
+class LeadSourceReplaceApi(PartnerApi):
+    @extend_schema(
+        operation_id="lead_source_replace",
+        summary="Replace your full lead-source list (missing ones become inactive)",
+        tags=["Staff and lead sources"],
+        parameters=[CLIENT_ID],
+        request=LeadSourceRosterInSerializer,
+        responses={200: RosterCountsSerializer, **errors(*WRITE_ERRORS)},
+        examples=[
+            OpenApiExample(
+                "Lead sources",
+                value={"lead_sources": [{"external_id": "LS7", "name": "Facebook ad"}]},
+                request_only=True,
+            ),
+            COUNTS_EXAMPLE,
+        ],
+    )
+    def put(self, request, client_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        sources = roster_validate(
+            request.data, key="lead_sources", limit=MAX_LEAD_SOURCES, fields=LEAD_SOURCE_FIELDS
+        )
+        counts = lead_source_roster_replace(integration=integration, lead_sources=sources)
+        return Response(counts)
+
+
+class LeadSourceRosterApi(LeadSourceListApi, LeadSourceReplaceApi):
+    pass

@@ -1,0 +1,144 @@
+"""The change feed and the event renderer (partner-api.md, "Receiving data").
+
+    events_render(*, integration, rows: list[OutboxRow]) -> list[dict]
+        Each outbox row as the partner-facing event (the same JSON for the feed and for
+        webhooks), in the destination's own terms (translate.py), in order.
+
+    feed_page(*, integration, after: str | None, limit: int) -> tuple[list[dict], str]
+        The events after a cursor, oldest first, and the next cursor. Raises CursorError
+        for a cursor this feed did not hand out.
+
+Never skipping an event: PostgreSQL hands out sequence values before commit, so rows can
+become visible out of id order. Every outbox row carries its writer's transaction id
+(`OutboxRow.txid`, a column default), and the feed serves rows in (txid, id) order, only
+those with txid below `pg_snapshot_xmin(pg_current_snapshot())`: every transaction below
+that watermark has finished, so no row can ever appear behind a cursor already handed out.
+Per-record order holds because ingest locks a record before its first write (ingest.py).
+On SQLite writers are serialized, so id order is commit order and the cursor is the id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from integrations.models import Change, Integration, OutboxRow
+from integrations.sync.routing import conversion_visible
+from integrations.sync.translate import TranslateItem, owner_apply_policy, records_translate
+
+WATERMARK_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
+class CursorError(ValueError):
+    """A cursor that is not one this feed handed out."""
+
+
+def cursor_encode(txid: int | None, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"c1.{txid or 0}.{row_id}".encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str | None) -> tuple[int, int]:
+    if not cursor:
+        return 0, 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        tag, txid, row_id = raw.split(".")
+        if tag != "c1":
+            raise ValueError
+        position = int(txid), int(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise CursorError("Not a cursor this feed handed out.") from exc
+    if min(position) < 0 or max(position) >= 2**63:
+        raise CursorError("Not a cursor this feed handed out.")
+    return position
+
+
+def feed_rows(*, integration: Integration, after: str | None, limit: int) -> list[OutboxRow]:
+    txid, row_id = cursor_decode(after)
+    rows = OutboxRow.objects.filter(integration=integration).select_related("change")
+    if connection.vendor == "postgresql":
+        # A constant SQL string, no parameters.
+        watermark = RawSQL(WATERMARK_SQL, ())  # noqa: S611
+        rows = rows.filter(txid__lt=watermark).filter(
+            Q(txid__gt=txid) | Q(txid=txid, id__gt=row_id)
+        )
+        return list(rows.order_by("txid", "id")[:limit])
+    return list(rows.filter(id__gt=row_id).order_by("id")[:limit])
+
+
+def feed_page(*, integration: Integration, after: str | None, limit: int) -> tuple[list[dict], str]:
+    """Events after `after`, oldest first, and the cursor to pass next time."""
+    rows = feed_rows(integration=integration, after=after, limit=limit)
+    if not rows:
+        txid, row_id = cursor_decode(after)
+        return [], cursor_encode(txid, row_id)
+    return events_render(integration=integration, rows=rows), cursor_encode(
+        rows[-1].txid, rows[-1].pk
+    )
+
+
+def event_id(row: OutboxRow) -> str:
+    return f"evt_{row.pk}"
+
+
+def events_render(*, integration: Integration, rows: list[OutboxRow]) -> list[dict]:
+    """The partner-facing JSON of each row, in `integration`'s terms, in order."""
+    changes = _changes(rows)
+    items = [_item(row, changes[row.change_id]) for row in rows]
+    translations = {
+        kind: {
+            t.record_id: t
+            for t in records_translate(
+                integration=integration,
+                kind=kind,
+                items=[item for row, item in zip(rows, items, strict=True) if row.kind == kind],
+            )
+        }
+        for kind in {row.kind for row in rows}
+    }
+    return [
+        _event(integration, row, changes[row.change_id], translations[row.kind][row.record_id])
+        for row in rows
+    ]
+
+
+def _changes(rows: list[OutboxRow]) -> dict[int, Change]:
+    loaded = {row.change_id: row.change for row in rows if "change" in row._state.fields_cache}
+    missing = {row.change_id for row in rows} - set(loaded)
+    if missing:
+        loaded.update(Change.objects.in_bulk(missing))
+    return loaded
+
+
+def _item(row: OutboxRow, change: Change) -> TranslateItem:
+    prospect_id = change.data.get("prospect_id")
+    return TranslateItem(
+        record_id=row.record_id,
+        staff_owner_id=change.data.get("staff_owner_id"),
+        lead_source_id=change.data.get("lead_source_id"),
+        prospect_id=uuid.UUID(prospect_id) if prospect_id else None,
+    )
+
+
+def _event(integration: Integration, row: OutboxRow, change: Change, t) -> dict:
+    data: dict = {"id": str(row.record_id), "external_id": t.external_id}
+    data.update(change.data.get("fields", {}))
+    owner = owner_apply_policy(integration=integration, translation=t.owner)
+    data["staff_owner"] = owner if integration.staff_owner else None
+    data["lead_source"] = t.lead_source.lead_source if integration.lead_source else None
+    if row.kind == "member":
+        visible = conversion_visible(destination=integration) and change.data.get("prospect_id")
+        data["prospect_id"] = change.data.get("prospect_id") if visible else None
+        data["prospect_external_id"] = t.prospect_external_id if visible else None
+    return {
+        "id": event_id(row),
+        "type": row.event_type,
+        "occurred_at": change.created_at.isoformat().replace("+00:00", "Z"),
+        "client_id": integration.client_id,
+        "data": data,
+    }
