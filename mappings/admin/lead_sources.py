@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from mappings.admin.base import ReviewActionsMixin, referring_object_id
 from mappings.admin.staff import ClientFilter, IntegrationFilter
+from mappings.lead_source_matching import lead_source_key
 from mappings.models import LeadSource, LeadSourceMapping, LeadSourceReview, RemoteLeadSource
 from mappings.selectors import QUEUE_STATUSES
 from mappings.services.review import mapping_choose, mapping_target_check
@@ -26,8 +27,26 @@ class RemoteLeadSourceAdmin(admin.ModelAdmin):
     readonly_fields = ["integration", "external_id", "created_at", "updated_at"]
 
 
+class LeadSourceForm(forms.ModelForm):
+    class Meta:
+        model = LeadSource
+        fields = ["client", "name", "external_id", "active"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        client, name = data.get("client"), data.get("name")
+        if client and name:
+            key = lead_source_key(name)
+            clash = LeadSource.objects.filter(client=client, normalized_name=key)
+            if clash.exclude(pk=self.instance.pk).exists():
+                raise ValidationError("This client already has a lead source with that name.")
+            self.instance.normalized_name = key
+        return data
+
+
 @admin.register(LeadSource)
 class LeadSourceAdmin(admin.ModelAdmin):
+    form = LeadSourceForm
     list_display = ["name", "active", "external_id", "client"]
     list_select_related = ["client"]
     search_fields = ["name", "external_id"]
@@ -44,12 +63,6 @@ class LeadSourceAdmin(admin.ModelAdmin):
                 )
                 queryset = queryset.filter(client_id=client_id)
         return super().get_search_results(request, queryset, search_term)
-
-    def save_model(self, request: HttpRequest, obj: LeadSource, form: Any, change: bool) -> None:
-        from mappings.lead_source_matching import lead_source_key
-
-        obj.normalized_name = lead_source_key(obj.name)
-        super().save_model(request, obj, form, change)
 
 
 class ChooseSourceForm(forms.ModelForm):

@@ -246,3 +246,27 @@ def test_lists_run_a_bounded_number_of_queries_with_5000_staff(
     with django_assert_max_num_queries(12):
         response = admin_client.get(reverse(url), {"client": club.pk, "q": "Berg"})
     assert response.status_code == 200
+
+
+def test_client_page_counts_field_links_to_the_queues(queue, club):
+    from mappings.admin.client_counts import mapping_counts_html
+
+    html = mapping_counts_html(club.pk)
+    assert "staff: 1 matched" in html
+    assert f"/admin/mappings/staffreview/?client={club.pk}" in html
+
+
+def test_a_lead_source_with_a_clashing_name_is_a_form_error(admin_client, club):
+    LeadSource.objects.create(client=club, name="Walk-in", normalized_name="walk in")
+    response = admin_client.post(
+        reverse("admin:mappings_leadsource_add"),
+        {"client": club.pk, "name": "WALK IN", "external_id": "", "active": "on"},
+    )
+    assert response.status_code == 200
+    assert "already has a lead source" in response.content.decode()
+    response = admin_client.post(
+        reverse("admin:mappings_leadsource_add"),
+        {"client": club.pk, "name": "Radio", "external_id": "", "active": "on"},
+    )
+    assert response.status_code == 302
+    assert LeadSource.objects.get(name="Radio").normalized_name == "radio"
