@@ -19,6 +19,7 @@ from integrations.outbound import (
     safe_request,
     validate_outbound_url,
 )
+from integrations.outbound import connection as outbound_connection
 
 SSRF_CORPUS = [
     "https://127.0.0.1/",
@@ -147,7 +148,9 @@ def test_http_stays_refused_for_other_hosts_with_the_setting(loopback_on):
 
 def test_name_resolving_to_loopback_is_refused_at_connect(loopback_off, local_server, monkeypatch):
     # The name passes the check on save (no literal IP); its DNS answer is checked at connect.
-    monkeypatch.setattr(outbound, "_resolve", _fake_dns({"partner.example.com": ["127.0.0.1"]}))
+    monkeypatch.setattr(
+        outbound_connection, "_resolve", _fake_dns({"partner.example.com": ["127.0.0.1"]})
+    )
     url = f"https://partner.example.com:{local_server.port}/"
     validate_outbound_url(url)
     with pytest.raises(UrlNotAllowed, match="resolves to a loopback"):
@@ -169,7 +172,7 @@ def test_a_real_etc_hosts_name_for_loopback_is_refused(loopback_off, local_serve
 
 def test_mixed_dns_answer_is_refused(loopback_off, monkeypatch):
     monkeypatch.setattr(
-        outbound, "_resolve", _fake_dns({"partner.example.com": ["8.8.8.8", "10.0.0.7"]})
+        outbound_connection, "_resolve", _fake_dns({"partner.example.com": ["8.8.8.8", "10.0.0.7"]})
     )
     with pytest.raises(UrlNotAllowed, match="private"):
         safe_request("GET", "https://partner.example.com/")
@@ -184,8 +187,8 @@ def test_connects_to_the_checked_address_and_keeps_the_host_name(
         calls.append(host)
         return [(socket.AF_INET, ("127.0.0.1", port))]
 
-    monkeypatch.setattr(outbound, "_resolve", dns)
-    outbound._local.__dict__.clear()  # a fresh pool: this test counts new connections
+    monkeypatch.setattr(outbound_connection, "_resolve", dns)
+    outbound_connection._local.__dict__.clear()  # a fresh pool: this test counts new connections
     answer = safe_request("POST", f"http://localhost:{local_server.port}/echo", json={"a": 1})
     assert answer.status == 200
     assert answer.json()["headers"]["Host"] == f"localhost:{local_server.port}"
