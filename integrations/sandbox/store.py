@@ -180,13 +180,17 @@ def _encode_cursor(seq: int) -> str:
 
 
 def _cursor_seq(cursor: str | None) -> int:
+    """The position a cursor stands for; ValueError for anything this store did not issue."""
     if not cursor:
         return 0
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return int(raw[1:]) if raw.startswith("s") else 0
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        text = raw.decode("ascii")
     except (ValueError, UnicodeDecodeError):
         raise ValueError("cursor is not valid") from None
+    if not (text.startswith("s") and text[1:].isdigit()):
+        raise ValueError("cursor is not valid")
+    return int(text[1:])
 
 
 def parse_active(value: str) -> bool:
