@@ -207,8 +207,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
         if item is None or any(item is s for s in seen) or len(seen) > 20:
             continue
         seen.append(item)
-        todo += [item.__cause__, item.__context__, getattr(item, "reason", None)]
-        todo += [a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]
+        linked = [item.__cause__, item.__context__, getattr(item, "reason", None)]
+        linked += list(getattr(item, "args", ()))
+        # ssl.SSLError.reason is a string: only exceptions go on the list.
+        todo += [e for e in linked if isinstance(e, BaseException)]
     return seen
 
 
