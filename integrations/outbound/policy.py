@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import socket
@@ -95,10 +96,13 @@ def is_localhost_name(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
-def validate_outbound_url(url: str, *, allow_loopback: bool | None = None) -> None:
+def validate_outbound_url(
+    url: str, *, allow_loopback: bool | None = None, resolve: bool = True
+) -> None:
     """Check a URL before saving or sending; raises UrlNotAllowed with the reason.
 
-    Host names are not resolved here: resolution and its check happen at every connect.
+    With `resolve` (on save) a host name is looked up and every address checked; a name that
+    does not resolve yet is accepted, since every connect resolves and checks again anyway.
     """
     if allow_loopback is None:
         allow_loopback = allow_loopback_setting()
@@ -115,6 +119,16 @@ def validate_outbound_url(url: str, *, allow_loopback: bool | None = None) -> No
     # http only to this machine, and only where the development setting allows it.
     if scheme == "http" and not (ip is not None and ip.is_loopback):
         raise UrlNotAllowed("The address must start with https://.", host=host)
+    if resolve and ip is None:
+        _check_resolved(host, parse_url(url).port or 443, allow_loopback=allow_loopback)
+
+
+def _check_resolved(host: str, port: int, *, allow_loopback: bool) -> None:
+    from integrations.outbound.connection import checked_addresses  # it builds on this module
+
+    # A name that does not resolve now is left to the check at connect time.
+    with contextlib.suppress(OSError, UnicodeError):
+        checked_addresses(host, port, allow_loopback=allow_loopback)
 
 
 def _check_literal(

@@ -82,7 +82,7 @@ def safe_request(
     ResponseTooLarge (all OutboundError). Any status code is returned, except redirects.
     """
     allow_loopback = allow_loopback_setting()
-    validate_outbound_url(url, allow_loopback=allow_loopback)
+    validate_outbound_url(url, allow_loopback=allow_loopback, resolve=False)
     host = parse_url(url).host or ""
     connect, read = _timeouts(timeout)
     started = time.monotonic()

@@ -146,11 +146,14 @@ def test_http_stays_refused_for_other_hosts_with_the_setting(loopback_on):
         validate_outbound_url("https://10.0.0.1/")
 
 
-def test_name_resolving_to_loopback_is_refused_at_connect(loopback_off, local_server, monkeypatch):
-    # The name passes the check on save (no literal IP); its DNS answer is checked at connect.
-    monkeypatch.setattr(
-        outbound_connection, "_resolve", _fake_dns({"partner.example.com": ["127.0.0.1"]})
-    )
+def test_dns_rebinding_between_save_and_send_is_refused(loopback_off, local_server, monkeypatch):
+    # The first DNS answer (on save) is public, the next one (at connect) is loopback.
+    answers = iter([["8.8.8.8"], ["127.0.0.1"]])
+
+    def rebinding_dns(host, port):
+        return [(socket.AF_INET, (ip, port)) for ip in next(answers)]
+
+    monkeypatch.setattr(outbound_connection, "_resolve", rebinding_dns)
     url = f"https://partner.example.com:{local_server.port}/"
     validate_outbound_url(url)
     with pytest.raises(UrlNotAllowed, match="resolves to a loopback"):
@@ -273,3 +276,18 @@ def _fake_dns(table):
         ]
 
     return resolve
+
+
+def test_save_check_resolves_names(loopback_off, monkeypatch):
+    monkeypatch.setattr(
+        outbound_connection,
+        "_resolve",
+        _fake_dns({"internal.partner.example": ["10.1.2.3"], "ok.partner.example": ["8.8.4.4"]}),
+    )
+    with pytest.raises(UrlNotAllowed, match="internal.partner.example resolves to a private"):
+        validate_outbound_url("https://internal.partner.example/hook")
+    validate_outbound_url("https://ok.partner.example/hook")
+
+
+def test_save_check_accepts_a_name_that_does_not_resolve_yet(loopback_off):
+    validate_outbound_url("https://not-yet.invalid/hook")
