@@ -12,8 +12,11 @@
     return input ? input.value : "";
   }
 
+  // After a refused save the server's messages must stay in view, whatever the answers say.
+  var showErrors = Boolean(prospectOnly && prospectOnly.querySelector(".field-error"));
+
   function update() {
-    if (prospectOnly) {
+    if (prospectOnly && !showErrors) {
       var withProspects = checked("data") !== "members";
       prospectOnly.hidden = !withProspects;
       prospectOnly.querySelectorAll("input, select").forEach(function (el) {
@@ -27,6 +30,6 @@
 
   var hint = form.querySelector("[data-no-js-hint]");
   if (hint) { hint.hidden = true; }
-  form.addEventListener("change", update);
+  form.addEventListener("change", function () { showErrors = false; update(); });
   update();
 })();
