@@ -16,6 +16,7 @@ import uuid
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import OutboxRow
@@ -85,6 +86,11 @@ def outbox_sweep(*, older_than_seconds: float) -> int:
     creates, updates are idempotent, webhook receivers drop duplicate `webhook-id`s).
     """
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    # Counted as an attempt, so the next one looks the record up before creating it again.
     return OutboxRow.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=cutoff).update(
-        status=OutboxStatus.PENDING, claimed_by="", next_attempt_at=None
+        status=OutboxStatus.PENDING,
+        claimed_by="",
+        next_attempt_at=None,
+        attempts=F("attempts") + 1,
+        last_error="The worker sending it stopped before it finished; sent again.",
     )

@@ -49,3 +49,8 @@ def batch_size() -> int:
 def batch_time_budget_seconds() -> float:
     """One delivery task works this long, then queues a follow-up (keeps tasks short)."""
     return float(setting("CONNECTOR_DELIVERY_TIME_BUDGET_SECONDS", 20.0))
+
+
+def send_concurrency() -> int:
+    """HTTP calls a worker keeps in flight at once within a batch (one record each)."""
+    return max(int(setting("CONNECTOR_SEND_CONCURRENCY", 8)), 1)

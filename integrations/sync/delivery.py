@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,17 +35,19 @@ from integrations.sync.outcomes import (
     RATE_LIMITED,
     RETRY,
     Outcome,
+    delivered_store,
     outcome_store,
     warnings_log,
 )
-from integrations.sync.policy import event_prepare
-from integrations.sync.send_api import send_api_row
+from integrations.sync.policy import Prepared, event_prepare
+from integrations.sync.send_api import links_store, send_api_row
 from integrations.sync.send_webhook import send_webhook_event
 
 logger = logging.getLogger(__name__)
 
 API, WEBHOOK, FEED = "api", "webhook", "feed"
 _adapters: dict[tuple[int, Any], Adapter] = {}
+_executor: ThreadPoolExecutor | None = None
 
 
 def transport_of(integration: Integration) -> str:
@@ -121,48 +125,112 @@ def _deliver_batches(integration: Integration, transport: str, budget: float | N
 
 
 def _deliver_rows(integration: Integration, transport: str, ids: list[int]) -> Counter[str]:
+    """Send a claimed batch; delivered rows and new links are written once per batch.
+
+    The rows of a batch are of different records (claim.py), so their HTTP calls are
+    independent: they go out a few at a time on a small thread pool. Everything touching the
+    database stays on this thread.
+    """
     from integrations.sync.render import events_for_rows
 
     worker = worker_id()
     rows = list(OutboxRow.objects.filter(id__in=ids, claimed_by=worker).order_by("id"))
     records = _records_for(rows)
     events = events_for_rows(integration=integration, rows=rows)
+    if transport == WEBHOOK:
+        integration.webhook  # noqa: B018 - loaded here: the send pool must not query
     counts: Counter[str] = Counter()
-    for index, row in enumerate(rows):
-        outcome = _send_one(integration, transport, row, records.get(row.record_id),
-                            events.get(row.id))
-        result = outcome_store(row=row, integration=integration, outcome=outcome, worker=worker,
-                               webhook=transport == WEBHOOK)
-        counts[result] += 1
-        if result == RATE_LIMITED:
-            _release(rows[index + 1:], worker=worker, retry_after=outcome.retry_after)
-            counts[RATE_LIMITED] += len(rows) - index - 1
+    outcomes: dict[int, Outcome] = {}
+    ready: list[tuple[OutboxRow, Prepared, dict]] = []
+    for row in rows:
+        early = _prepare(integration, transport, row, records.get(row.record_id),
+                         events.get(row.id), ready)
+        if early is not None:
+            outcomes[row.id] = early
+    step = conf.send_concurrency()
+    for start in range(0, len(ready), step):
+        chunk = ready[start:start + step]
+        for (row, _, _), outcome in zip(chunk, _pool().map(
+                lambda item: _transmit(integration, transport, *item), chunk), strict=True):
+            outcomes[row.id] = outcome
+        if any(outcomes[row.id].result == RATE_LIMITED for row, _, _ in chunk):
+            rest = [row for row, _, _ in ready[start + step:]]
+            _release(rest, worker=worker, retry_after=_retry_after(outcomes, chunk))
+            counts[RATE_LIMITED] += len(rest)
             break
+    delivered = [row for row in rows if row.id in outcomes
+                 and outcomes[row.id].result == DELIVERED]
+    _delivered_store(integration, delivered, outcomes, worker)
+    counts[DELIVERED] += len(delivered)
+    for row in rows:
+        if row.id in outcomes and outcomes[row.id].result != DELIVERED:
+            counts[outcome_store(row=row, integration=integration, outcome=outcomes[row.id],
+                                 worker=worker, webhook=transport == WEBHOOK)] += 1
     return counts
 
 
-def _send_one(integration: Integration, transport: str, row: OutboxRow,
-              record: Prospect | Member | None, event: dict | None) -> Outcome:
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=conf.send_concurrency(),
+                                       thread_name_prefix="delivery")
+    return _executor
+
+
+def _retry_after(outcomes: dict[int, Outcome], chunk: list) -> float | None:
+    waits = [outcomes[row.id].retry_after for row, _, _ in chunk
+             if outcomes[row.id].retry_after is not None]
+    return max(waits) if waits else None
+
+
+def _delivered_store(integration: Integration, rows: list[OutboxRow],
+                     outcomes: dict[int, Outcome], worker: str) -> None:
+    created = [(row, outcomes[row.id].created_external_id) for row in rows
+               if outcomes[row.id].created_external_id]
+    with transaction.atomic():
+        if created:
+            links_store(integration=integration, created=created)
+        delivered_store(rows=rows, outcomes=outcomes, worker=worker)
+    for row in rows:
+        if outcomes[row.id].warnings:
+            warnings_log(row=row, integration=integration, warnings=outcomes[row.id].warnings)
+
+
+def _prepare(integration: Integration, transport: str, row: OutboxRow,
+             record: Prospect | Member | None, event: dict | None,
+             ready: list[tuple[OutboxRow, Prepared, dict]]) -> Outcome | None:
+    """Complete the event (database work); an outcome when it is not to be sent now."""
     if record is None or event is None:
         return Outcome(FAILED, error="The record no longer exists in the Connector.")
     try:
         adapter = adapter_cached(integration) if transport == API else None
         prepared = event_prepare(integration=integration, record=record,
                                  data=event.get("data", {}), adapter=adapter)
-        if prepared.hold_reason:
-            return Outcome(HELD, hold_reason=prepared.hold_reason)
+    except Exception as error:  # a bug must not strand the row in `sending`
+        logger.exception("preparing delivery %s crashed", row.pk)
+        return Outcome(RETRY, error=f"Internal error: {error.__class__.__name__}")
+    if prepared.hold_reason:
+        return Outcome(HELD, hold_reason=prepared.hold_reason)
+    ready.append((row, prepared, event))
+    return None
+
+
+def _transmit(integration: Integration, transport: str, row: OutboxRow, prepared: Prepared,
+              event: dict) -> Outcome:
+    """The HTTP call (no database: it runs on the send pool)."""
+    try:
         if transport == API:
-            outcome = send_api_row(adapter=adapter, integration=integration, row=row,
+            outcome = send_api_row(adapter=adapter_cached(integration), row=row,
                                    data=prepared.data)
         else:
             outcome = send_webhook_event(endpoint=integration.webhook,
                                          event={**event, "data": prepared.data})
-    except Exception as error:  # a bug must not strand the row in `sending`
+    except Exception as error:
         logger.exception("delivery %s to integration %s crashed", row.pk, integration.pk)
         return Outcome(RETRY, error=f"Internal error: {error.__class__.__name__}")
     if outcome.result == DELIVERED:
         outcome.sent_without_owner = prepared.sent_without_owner
-        warnings_log(row=row, integration=integration, warnings=prepared.warnings)
+        outcome.warnings = prepared.warnings
     return outcome
 
 

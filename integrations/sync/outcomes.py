@@ -30,6 +30,19 @@ class Outcome:
     sent_without_owner: bool = False
     hold_reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    created_external_id: str = ""  # the platform's id of a record this send created
+
+
+def delivered_store(*, rows: list[OutboxRow], outcomes: dict[int, Outcome], worker: str) -> None:
+    """Mark a batch's delivered rows in one statement per owner flag (not one per row)."""
+    now = timezone.now()
+    for flag in (False, True):
+        ids = [row.id for row in rows if outcomes[row.id].sent_without_owner is flag]
+        if ids:
+            OutboxRow.objects.filter(
+                id__in=ids, status=OutboxStatus.SENDING, claimed_by=worker
+            ).update(status=OutboxStatus.DELIVERED, delivered_at=now, last_error="",
+                     attempts=F("attempts") + 1, hold_reason="", sent_without_owner=flag)
 
 
 def outcome_store(*, row: OutboxRow, integration: Integration, outcome: Outcome, worker: str,

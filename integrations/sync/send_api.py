@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
 from integrations.adapters.base import Adapter, AdapterError
 from integrations.models import ExternalLink, Integration, OutboxRow
 from integrations.sync.outcomes import DELIVERED, FAILED, RATE_LIMITED, RETRY, Outcome
@@ -31,21 +29,24 @@ def adapter_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def send_api_row(
-    *, adapter: Adapter, integration: Integration, row: OutboxRow, data: dict[str, Any]
-) -> Outcome:
-    """Create or update the record at the platform; store its id on first create."""
+def send_api_row(*, adapter: Adapter, row: OutboxRow, data: dict[str, Any]) -> Outcome:
+    """Create or update the record at the platform (no database: runs on the send pool).
+
+    `data["external_id"]` is the platform's id when the Connector has one (rendered with the
+    batch; a record's earlier rows are always delivered before, see claim.py).
+    """
     fields = adapter_fields(data)
     try:
-        external_id = _existing_external_id(integration=integration, row=row, data=data)
+        external_id = data.get("external_id")
         if external_id:
             adapter.update_record(row.kind, external_id, fields)
-        else:
-            external_id = _create(adapter=adapter, row=row, fields=fields)
-            _link_store(integration=integration, row=row, external_id=external_id)
+            return Outcome(DELIVERED)
+        external_id = _create(adapter=adapter, row=row, fields=fields)
     except AdapterError as error:
         return adapter_error_outcome(error)
-    return Outcome(DELIVERED)
+    # The link is stored with the batch (links_store): a crash before that re-sends the
+    # create with the same Idempotency-Key, which the platform answers with the same id.
+    return Outcome(DELIVERED, created_external_id=external_id)
 
 
 def adapter_error_outcome(error: AdapterError) -> Outcome:
@@ -55,15 +56,6 @@ def adapter_error_outcome(error: AdapterError) -> Outcome:
     if error.permanent:
         return Outcome(FAILED, error=message)
     return Outcome(RETRY, error=message, retry_after=error.retry_after)
-
-
-def _existing_external_id(*, integration: Integration, row: OutboxRow, data: dict) -> str:
-    if data.get("external_id"):
-        return str(data["external_id"])
-    link = ExternalLink.objects.filter(
-        integration=integration, kind=row.kind, **{f"{row.kind}_id": row.record_id}
-    ).first()
-    return link.external_id if link else ""
 
 
 def _create(*, adapter: Adapter, row: OutboxRow, fields: dict[str, Any]) -> str:
@@ -76,15 +68,13 @@ def _create(*, adapter: Adapter, row: OutboxRow, fields: dict[str, Any]) -> str:
     return adapter.create_record(row.kind, fields, idempotency_key=key)
 
 
-def _link_store(*, integration: Integration, row: OutboxRow, external_id: str) -> None:
-    try:
-        with transaction.atomic():
-            ExternalLink.objects.get_or_create(
-                integration=integration,
-                kind=row.kind,
-                **{f"{row.kind}_id": row.record_id},
-                defaults={"external_id": external_id},
-            )
-    except IntegrityError:
-        # The platform gave an id another record already holds: keep the first link.
-        pass
+def links_store(*, integration: Integration, created: list[tuple[OutboxRow, str]]) -> None:
+    """External ids of records this batch created (a conflicting link keeps the first)."""
+    ExternalLink.objects.bulk_create(
+        [
+            ExternalLink(integration=integration, kind=row.kind, external_id=external_id,
+                         **{f"{row.kind}_id": row.record_id})
+            for row, external_id in created
+        ],
+        ignore_conflicts=True,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integrations.models import Change, Integration, OutboxRow, Prospect
+from integrations.models import Change, ExternalLink, Integration, OutboxRow, Prospect
 
 
 def prospect_row(
@@ -41,7 +41,9 @@ def simple_events(*, integration, rows, owners=None, sources=None):
                 "type": row.event_type,
                 "data": {
                     "id": str(record.pk),
-                    "external_id": None,
+                    "external_id": ExternalLink.objects.filter(
+                        integration=integration, prospect=record
+                    ).values_list("external_id", flat=True).first(),
                     "first_name": record.first_name,
                     "last_name": record.last_name,
                     "staff_owner": {"external_id": owners.get(record.staff_owner_id)},

@@ -122,7 +122,10 @@ def test_a_delivery_that_keeps_failing_ends_failed(destination, platform, events
     assert LogEntry.objects.filter(level="error", record_id=row.record_id).count() == 1
 
 
-def test_rate_limit_waits_retry_after_without_counting_an_attempt(destination, platform, events):
+def test_rate_limit_waits_retry_after_without_counting_an_attempt(
+    destination, platform, events, settings
+):
+    settings.CONNECTOR_SEND_CONCURRENCY = 1  # one at a time, so the 429 stops the rest
     rows = [prospect_row(destination=destination) for _ in range(3)]
     platform.faults.append(AdapterError("Too many requests", status=429, retry_after=0.4))
 
