@@ -195,12 +195,24 @@ def _command(*args: str, **kwargs) -> subprocess.Popen:
         ["--port", "8000", "--token", "t", "--staff", "/no/such/file.csv"],
     ],
 )
-def test_command_refuses_bad_arguments_in_one_line(args):
-    proc = _command(*args)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode != 0
+def test_command_refuses_bad_arguments_in_one_line(args, capsys):
+    from integrations.management.commands.run_sandbox_platform import Command
+
+    with pytest.raises(SystemExit) as info:
+        Command().run_from_argv(["manage.py", "run_sandbox_platform", *args])
+    assert info.value.code != 0
+    err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
+
+
+def test_command_line_error_from_the_real_cli():
+    proc = _command("--port", "x", "--token", "t")
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.strip() == (
+        "run_sandbox_platform: error: argument --port: must be a number from 1 to 65535, not 'x'"
+    )
 
 
 def test_command_serves_the_contract(tmp_path):
