@@ -22,7 +22,7 @@ from integrations.sync.ingest import records_ingest
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        "connection.vendor != 'postgresql'",
+        connection.vendor != "postgresql",
         reason="SQLite serializes writers: commits cannot happen out of id order.",
     ),
 ]
