@@ -49,3 +49,19 @@ def fetch_schedules_task() -> int:
     from integrations.sync.schedules import fetch_schedules_sync
 
     return fetch_schedules_sync()
+
+
+def delivery_loop_task(seconds: float = 55.0) -> dict:
+    """Scheduled every minute: deliver due rows as they appear for `seconds`.
+
+    Keeps push-to-arrival under a second even for writers that do not kick a delivery task
+    after their commit; the row claims make it safe alongside any other worker.
+    """
+    import time
+
+    from integrations.sync.worker import worker_run
+
+    deadline = time.monotonic() + seconds
+    counts = worker_run(should_stop=lambda: time.monotonic() >= deadline, poll_seconds=0.1,
+                        sweep_seconds=seconds)
+    return dict(counts)

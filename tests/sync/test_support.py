@@ -64,7 +64,8 @@ def test_schedules_are_created_once(destination):
     schedules_ensure()
 
     names = set(Schedule.objects.values_list("name", flat=True))
-    assert names == {"outbox-sweep", "fetch-schedules-sync", f"fetch-integration-{destination.pk}"}
+    assert names == {"outbox-sweep", "fetch-schedules-sync", "delivery-loop",
+                     f"fetch-integration-{destination.pk}"}
     fetch = Schedule.objects.get(name=f"fetch-integration-{destination.pk}")
     assert (fetch.minutes, fetch.args) == (5, f"({destination.pk},)")
 
@@ -72,3 +73,29 @@ def test_schedules_are_created_once(destination):
     destination.save()
     schedules_ensure()
     assert not Schedule.objects.filter(name__startswith="fetch-integration-").exists()
+
+
+def test_tasks_return_quietly_when_their_integration_is_gone(db):
+    from integrations.tasks import deliver_integration_task, fetch_integration_task
+
+    assert deliver_integration_task(987654) == {}
+    assert fetch_integration_task(987654) == {}
+
+
+def test_sweep_task_requeues_dead_claims_and_kicks_due_destinations(destination):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.tasks import outbox_sweep_task
+
+    stuck = prospect_row(destination=destination)
+    OutboxRow.objects.filter(pk=stuck.pk).update(
+        status="sending", claimed_by="dead:1", claimed_at=timezone.now() - timedelta(hours=1))
+
+    counts = outbox_sweep_task()
+
+    assert (counts["requeued"], counts["kicked"]) == (1, 1)
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attempts) == ("pending", 1)
+    assert OrmQ.objects.get().task["func"] == "integrations.tasks.deliver_integration_task"
