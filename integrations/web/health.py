@@ -6,8 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Case, Count, F, Q, When
+from django.db.models import Case, Count, F, Max, Q, When
 from django.db.models.functions import TruncDate
 
 from integrations.models import OutboxRow
@@ -24,6 +25,7 @@ class DayHealth:
     day: dt.date
     delivered: int = 0
     failed: int = 0
+    last_delivered_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -72,23 +74,30 @@ def delivery_counts(
         )
         .annotate(day=TruncDate("at", tzinfo=dt.UTC))
         .values_list("integration_id", "day", "status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), last=Max("at"))
         .order_by()
     )
-    counts: dict[int, dict[dt.date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for integration_id, day, status, n in rows:
+    counts: dict[int, dict[dt.date, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    for integration_id, day, status, n, last in rows:
         counts[integration_id][day][status] = n
+        if status == OutboxStatus.DELIVERED:
+            counts[integration_id][day]["last"] = last
     return {
         pk: [
             DayHealth(
                 day=day,
                 delivered=counts[pk][day].get(OutboxStatus.DELIVERED, 0),
                 failed=counts[pk][day].get(OutboxStatus.FAILED, 0),
+                last_delivered_at=counts[pk][day].get("last"),
             )
             for day in _window(today, days)
         ]
         for pk in ids
     }
+
+
+def last_delivered_at(days: list[DayHealth]) -> dt.datetime | None:
+    return max((d.last_delivered_at for d in days if d.last_delivered_at), default=None)
 
 
 def chart(days: list[DayHealth], *, width: int = CHART_WIDTH, height: int = CHART_HEIGHT) -> Chart:

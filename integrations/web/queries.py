@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from integrations.models import Client, Integration, LogEntry
-from integrations.web.health import Chart, chart, delivery_counts
+from integrations.web.health import Chart, chart, delivery_counts, last_delivered_at
 from integrations.web.words import counterpart_name, describe_flow
 from mappings.models import MappingStatus, RemoteLeadSource, RemoteStaff
 
@@ -21,6 +21,7 @@ class IntegrationSummary:
     flow: str
     errors_24h: int
     chart: Chart
+    last_sync_at: dt.datetime | None
 
 
 def client_integration(*, client: Client, pk: int) -> Integration:
@@ -69,10 +70,15 @@ def integration_summaries(
             flow=describe_flow(i, counterpart_name(i, primary)),
             errors_24h=errors.get(i.pk, 0),
             chart=chart(health[i.pk]),
+            last_sync_at=_latest(i.last_success_at, last_delivered_at(health[i.pk])),
         )
         for i in integrations
     ]
     return summaries, sum(errors.values())
+
+
+def _latest(*moments: dt.datetime | None) -> dt.datetime | None:
+    return max((m for m in moments if m), default=None)
 
 
 @dataclass(frozen=True)
