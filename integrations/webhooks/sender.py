@@ -18,7 +18,7 @@ class WebhookResult:
     ok: bool
     status: int | None
     message: str  # plain words for the admin: "Delivered (200)", "The receiver answered 500: ..."
-    permanent: bool = False  # retrying cannot help (URL no longer allowed, redirect)
+    permanent: bool = False  # retrying cannot help (the URL is not allowed)
     retry_after: float | None = None
 
 
@@ -48,9 +48,10 @@ def webhook_post(
             return WebhookResult(ok=True, status=exc.status, message=f"Delivered ({exc.status})")
         return WebhookResult(ok=False, status=exc.status, message=exc.message)
     except outbound.OutboundError as exc:
-        return WebhookResult(
-            ok=False, status=exc.status, message=exc.message, permanent=exc.permanent
-        )
+        # The contract retries anything but a 2xx (a redirect too: the receiver may fix it);
+        # only a URL our rules refuse is permanent, since no retry would ever send it.
+        permanent = isinstance(exc, outbound.UrlNotAllowed)
+        return WebhookResult(ok=False, status=exc.status, message=exc.message, permanent=permanent)
     if answer.ok:
         return WebhookResult(ok=True, status=answer.status, message=f"Delivered ({answer.status})")
     excerpt = answer.text.strip()[:EXCERPT_CHARS]

@@ -140,7 +140,7 @@ def test_webhook_post_refuses_a_redirect_and_a_private_url(loopback_on, local_se
         event_id="e",
         body_bytes=b"{}",
     )
-    assert not result.ok and result.permanent and "redirect" in result.message
+    assert not result.ok and not result.permanent and "redirect" in result.message
     settings.CONNECTOR_ALLOW_LOOPBACK_URLS = False
     result = webhook_post(
         url=local_server.url + "/hook", secret=generate_secret(), event_id="e", body_bytes=b"{}"
