@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.models import Integration
+from integrations.models import Integration, Platform
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,6 +22,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def intouch(db) -> Platform:
+    """InTouch, as its migration creates it; made again after a transactional test's flush."""
+    platform, _ = Platform.objects.get_or_create(
+        slug="intouch", defaults={"name": "InTouch", "can_create_lead_sources": True}
+    )
+    return platform
 
 
 @pytest.fixture

@@ -74,11 +74,12 @@ def test_list_page_draws_the_chart_and_its_table(web, acme):
 
 @pytest.mark.django_db
 def test_last_successful_sync_is_the_latest_delivery_or_fetch(web, acme):
-    outbox(acme, "delivered", NOW - dt.timedelta(hours=2))
-    outbox(acme, "delivered", NOW - dt.timedelta(days=3))
-    outbox(acme, "failed", NOW - dt.timedelta(minutes=5))
+    now = timezone.now()
+    outbox(acme, "delivered", now - dt.timedelta(hours=2))
+    outbox(acme, "delivered", now - dt.timedelta(days=3))
+    outbox(acme, "failed", now - dt.timedelta(minutes=5))
     page = web.get("/integrations/").content.decode()
     assert "2\xa0hours ago" in page
-    acme.last_success_at = NOW - dt.timedelta(minutes=30)
+    acme.last_success_at = now - dt.timedelta(minutes=30)
     acme.save()
     assert "30\xa0minutes ago" in web.get("/integrations/").content.decode()
