@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from nicknames import NickNamer
 
@@ -67,10 +67,13 @@ CURATED_NICKNAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, strip accents and apostrophes: "Zoë O'Brien" → 'zoe obrien'."""
-    text = unicodedata.normalize("NFKD", text.strip().lower().translate(_SPECIAL_LETTERS))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.strip().lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _APOSTROPHES.sub("", text)
 
 
