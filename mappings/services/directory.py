@@ -184,9 +184,10 @@ def _save_source_rows(rows: list[LeadSourceMapping]) -> None:
 @transaction.atomic
 def staff_person_save(*, person: StaffPerson, acting_user: Any, changed: list[str]) -> StaffPerson:
     """Save a directory person edited by support staff, audit it, and re-match the client."""
+    changed = [f for f in changed if f in ("external_id", *PERSON_FIELDS)]
     old = {}
     if person.pk:
-        before = StaffPerson.objects.filter(pk=person.pk).values(*PERSON_FIELDS).first() or {}
+        before = StaffPerson.objects.filter(pk=person.pk).values(*changed).first() or {}
         old = {f: before.get(f) for f in changed}
     person.save()
     audit_record(
