@@ -4,8 +4,9 @@
 
 Rosters come from the evaluation generator's name lists and variations (same mix of
 cosmetic differences, nicknames, typos, personal emails), as one big client. Time is the
-best of three runs on one core (no tracing, name caches cleared before each); peak memory is measured in a separate run with
-tracemalloc, and the process's maximum resident size is printed at the end.
+process's CPU time, best of three runs (no tracing, name caches cleared before each); peak
+memory is measured in a separate run with tracemalloc, and the process's maximum resident
+size is printed at the end.
 """
 
 from __future__ import annotations
