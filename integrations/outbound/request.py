@@ -114,7 +114,9 @@ def safe_request(
     return result
 
 
-def _read(response: requests.Response, *, host: str, max_bytes: int, deadline: float):
+def _read(
+    response: requests.Response, *, host: str, max_bytes: int, deadline: float
+) -> SafeResponse:
     status = response.status_code
     if status in _REDIRECTS:
         target = parse_url(response.headers.get("Location", "")).host or "another address"
