@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from mappings.services.rematch import rematch_queue
 from mappings.services.review import (
     mapping_accept,
     mapping_no_counterpart,
@@ -48,7 +49,13 @@ def referring_object_id(request: HttpRequest, model_name: str) -> int | None:
 class ReviewActionsMixin:
     """Admin actions that call one review service per selected mapping, then report."""
 
-    actions = ["accept_suggestion", "mark_no_counterpart", "unlink", "reset_to_automatic"]
+    actions = [
+        "accept_suggestion",
+        "mark_no_counterpart",
+        "unlink",
+        "reset_to_automatic",
+        "rematch_integrations",
+    ]
 
     def _each(
         self,
@@ -86,6 +93,13 @@ class ReviewActionsMixin:
     @admin.action(description="Hand back to automatic matching")
     def reset_to_automatic(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(request, queryset, mapping_reset, "Handed back to automatic matching")
+
+    @admin.action(description="Re-match the selected rows' integrations now")
+    def rematch_integrations(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = sorted(set(queryset.values_list("integration_id", flat=True)))
+        for integration_id in ids:
+            rematch_queue(integration_id=integration_id)
+        self.message_user(request, f"Re-matching queued for {len(ids)} integration(s).")
 
 
 def yes_no(value: bool) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
@@ -221,7 +221,8 @@ class StaffMappingAdmin(MappingAdminBase):
 @admin.register(StaffReview)
 class StaffReviewAdmin(MappingAdminBase):
     list_filter = [ClientFilter, IntegrationFilter, "status"]
-    ordering = ["integration_id", "-score", "remote__last_name"]
+    # Best suggestions first; unmatched rows (no score) last, on every database.
+    ordering = ["integration_id", F("score").desc(nulls_last=True), "remote__last_name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).filter(status__in=QUEUE_STATUSES)

@@ -270,3 +270,18 @@ def test_a_lead_source_with_a_clashing_name_is_a_form_error(admin_client, club):
     )
     assert response.status_code == 302
     assert LeadSource.objects.get(name="Radio").normalized_name == "radio"
+
+
+def test_rematch_action_queues_the_integrations(
+    admin_client, queue, other, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: queued.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        act(admin_client, "rematch_integrations", queue["S1"], queue["S3"])
+    assert queued == [("mappings.tasks.integration_rematch", other.pk)]
+
+
+def test_queue_shows_best_suggestions_first_and_unmatched_last(admin_client, queue):
+    page = admin_client.get(reverse(QUEUE)).content.decode()
+    assert page.index("Bob Smith") < page.index("Nobody Here")
