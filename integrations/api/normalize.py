@@ -115,7 +115,7 @@ def phone_value(value: Any, field: str, errors: list[FieldError], region: str) -
 
 
 def date_value(value: Any, field: str, errors: list[FieldError]) -> dt.date | object | None:
-    if value is None or value == "":
+    if value is None:
         return None
     try:
         if not isinstance(value, str) or len(value) != 10:
@@ -206,10 +206,10 @@ def lead_source_value(value: Any, field: str, errors: list[FieldError]) -> dict 
 
 
 def connector_id_value(value: Any, field: str, errors: list[FieldError]) -> uuid.UUID | None:
-    if value is None or value == "":
+    if value is None:
         return None
     try:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or len(value) != 36:
             raise ValueError
         return uuid.UUID(value)
     except ValueError:

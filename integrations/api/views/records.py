@@ -136,7 +136,8 @@ class RecordBatchApi(PartnerApi):
             if problems:
                 ext = raw.get("external_id") if isinstance(raw, dict) else None
                 results[index] = {
-                    "external_id": ext if isinstance(ext, str) else None,
+                    # Echoed only when it is a valid id (it may be stored, as JSON, for replay).
+                    "external_id": None if external_id_problem(ext) else ext,
                     "status": "error",
                     "id": None,
                     "errors": problems,
@@ -178,7 +179,7 @@ def batch_records(data: Any) -> list:
                 duplicates.append(
                     {
                         "field": f"records[{index}].external_id",
-                        "message": f"Duplicate of records[{seen[ext]}]: '{ext[:100]}'.",
+                        "message": f"Same external_id as records[{seen[ext]}].",
                     }
                 )
             seen.setdefault(ext, index)
