@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from integrations.models import Change, ExternalLink, Integration, Member, OutboxRow, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
+from integrations.sync.ingest_write import record_row, rows_copy, rows_insert
 from integrations.sync.routing import receivers_for, routes_for
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
@@ -108,8 +109,8 @@ class _Batch:
         self.created: list[Any] = []
         self.updated: list[Any] = []
         self.updated_fields: set[str] = set()
-        self.links: list[ExternalLink] = []
-        self.changes: list[tuple[Change, bool]] = []  # (change, is_secondary)
+        self.links: list[dict[str, Any]] = []  # rows, as attribute names
+        self.changes: list[tuple[dict[str, Any], bool]] = []  # (row, is_secondary)
 
     def run(self) -> list[IngestResult]:
         live = self._drop_duplicates()
@@ -246,12 +247,13 @@ class _Batch:
 
     def _link(self, ext: str, record_id: uuid.UUID) -> None:
         self.links.append(
-            ExternalLink(
-                integration=self.integration,
-                kind=self.kind,
-                external_id=ext,
-                **{f"{self.kind}_id": record_id},
-            )
+            {
+                "integration_id": self.integration.pk,
+                "kind": self.kind,
+                "external_id": ext,
+                "prospect_id": record_id if self.kind == "prospect" else None,
+                "member_id": record_id if self.kind == "member" else None,
+            }
         )
 
     def _create(self, rec: dict, values: dict) -> IngestResult:
@@ -306,56 +308,64 @@ class _Batch:
         return data
 
     def _change(self, obj: Any, action: str, *, converted: bool, former: bool) -> None:
-        change = Change(
-            client_id=self.integration.client_id,
-            kind=self.kind,
-            record_id=obj.pk,
-            event_type=f"{self.kind}.{action}",
-            source_integration=self.integration,
-            data=self._snapshot(obj, converted, former),
-            source_updated_at=obj.source_updated_at,
-        )
+        change = {
+            "client_id": self.integration.client_id,
+            "kind": self.kind,
+            "record_id": obj.pk,
+            "event_type": f"{self.kind}.{action}",
+            "source_integration_id": self.integration.pk,
+            "data": self._snapshot(obj, converted, former),
+            "source_updated_at": obj.source_updated_at,
+        }
         self.changes.append((change, self.kind == "member" and obj.is_secondary))
 
     def _ignored(self, obj: Any, incoming: Any) -> None:
-        change = Change(
-            client_id=self.integration.client_id,
-            kind=self.kind,
-            record_id=obj.pk,
-            event_type=f"{self.kind}.ignored",
-            source_integration=self.integration,
-            data={"reason": "older than stored", "stored": _json(obj.source_updated_at)},
-            source_updated_at=incoming,
-        )
+        change = {
+            "client_id": self.integration.client_id,
+            "kind": self.kind,
+            "record_id": obj.pk,
+            "event_type": f"{self.kind}.ignored",
+            "source_integration_id": self.integration.pk,
+            "data": {"reason": "older than stored", "stored": _json(obj.source_updated_at)},
+            "source_updated_at": incoming,
+        }
         self.changes.append((change, False))
 
     def _write(self) -> None:
-        self.model.objects.bulk_create(self.created)
+        if connection.vendor == "postgresql":
+            rows_copy(
+                model=self.model, rows=[record_row(obj) for obj in self.created], now=self.now
+            )
+        else:
+            self.model.objects.bulk_create(self.created)
         if self.updated:
             fields = [*self.updated_fields, "version", "source_integration"]
             fields += ["source_updated_at", "updated_at"]
             self.model.objects.bulk_update(self.updated, fields)
-        ExternalLink.objects.bulk_create(self.links)
+        rows_insert(model=ExternalLink, rows=self.links, now=self.now)
         changes = [change for change, _ in self.changes]
-        Change.objects.bulk_create(changes)
-        delivered = [(c, sec) for c, sec in self.changes if not c.event_type.endswith(".ignored")]
+        change_ids = rows_insert(model=Change, rows=changes, now=self.now, need_ids=True)
+        delivered = [
+            (change_id, change, secondary)
+            for change_id, (change, secondary) in zip(change_ids, self.changes, strict=True)
+            if not change["event_type"].endswith(".ignored")
+        ]
         if not delivered:
             return
         receivers = receivers_for(
             client_id=self.integration.client_id, source_id=self.integration.pk, kind=self.kind
         )
-        OutboxRow.objects.bulk_create(
-            [
-                OutboxRow(
-                    integration=destination,
-                    change=change,
-                    kind=self.kind,
-                    record_id=change.record_id,
-                    event_type=change.event_type,
-                )
-                for change, secondary in delivered
-                for destination in routes_for(
-                    receivers=receivers, kind=self.kind, is_secondary=secondary
-                )
-            ]
-        )
+        rows = [
+            {
+                "integration_id": destination.pk,
+                "change_id": change_id,
+                "kind": self.kind,
+                "record_id": change["record_id"],
+                "event_type": change["event_type"],
+            }
+            for change_id, change, secondary in delivered
+            for destination in routes_for(
+                receivers=receivers, kind=self.kind, is_secondary=secondary
+            )
+        ]
+        rows_insert(model=OutboxRow, rows=rows, now=self.now)
