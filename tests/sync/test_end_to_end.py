@@ -187,3 +187,33 @@ def test_two_way_edits_converge_without_echo(connected, intouch_sandbox, commit,
     assert [e["data"]["phone"] for e in events] == ["+15551230099"]  # only InTouch's edit
     assert OutboxRow.objects.filter(integration=intouch_api).count() == 2  # create + rename
 
+
+
+def test_held_lead_is_released_when_its_owner_gets_mapped(connected, intouch_sandbox, commit,
+                                                          partner_api):
+    intouch_api, acme = connected
+    intouch_api.unmatched_owner = "hold"
+    intouch_api.save()
+    commit(staff_roster_replace, integration=acme, staff=[
+        {"external_id": "AC-10", "first_name": "Sam", "last_name": "Ortiz",
+         "email": "sam.ortiz@club.example", "active": True},
+        {"external_id": "AC-14", "first_name": "Jordan", "last_name": "Reyes",
+         "email": "jordan@club.example", "active": True}])
+    record_id = partner_push(partner_api, "ACP-9", first_name="Ines", last_name="Moreau",
+                             staff_owner={"external_id": "AC-14"})
+    deliver_everything()
+    row = OutboxRow.objects.get(record_id=record_id)
+    assert row.status == "held" and "Jordan Reyes" in row.hold_reason
+    assert not intouch_sandbox.store.all_records("prospect")
+
+    # Jordan joins InTouch: the next fetch brings the staff, matching maps the person, the
+    # mapping app tells the sync engine, the held lead goes out with Jordan as its owner.
+    intouch_sandbox.store.staff_add(id="IT-9", first_name="Jordan", last_name="Reyes",
+                                    email="jordan@club.example")
+    commit(integration_fetch, integration_id=intouch_api.pk)
+    deliver_everything()
+
+    row.refresh_from_db()
+    assert row.status == "delivered"
+    [arrived] = intouch_sandbox.store.all_records("prospect")
+    assert (arrived["last_name"], arrived["staff_owner_id"]) == ("Moreau", "IT-9")
