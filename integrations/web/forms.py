@@ -149,6 +149,29 @@ class ConnectionForm(forms.Form):
 
 
 class LogFilterForm(forms.Form):
+    """The connector log's filters; the integration list holds the client's integrations only."""
+
     level = forms.ChoiceField(
-        choices=[("", "All"), *LogEntry.Level.choices], required=False, label="Type"
+        choices=[("", "Everything"), *LogEntry.Level.choices], required=False, label="Show"
     )
+    integration = forms.ModelChoiceField(
+        queryset=Integration.objects.none(),
+        required=False,
+        label="Platform",
+        empty_label="All platforms",
+    )
+
+    def __init__(self, *args: Any, client: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["integration"]
+        field.queryset = Integration.objects.filter(client=client).select_related("platform")
+        field.label_from_instance = lambda integration: integration.platform.name
+
+    def filters(self) -> dict[str, Any]:
+        """Valid filters only: a bad value shows everything rather than an error."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "level": data.get("level") or "",
+            "integration": data.get("integration"),
+        }

@@ -140,9 +140,13 @@ def status_counts(rows: list[MappingRow]) -> dict[str, int]:
     return {label: counts.get(label, 0) for label in STATUS_LABELS.values() if counts.get(label)}
 
 
-def log_entries(*, client: Client, level: str = "") -> QuerySet[LogEntry]:
-    """The client's connector log, newest first, optionally one type only."""
+def log_entries(
+    *, client: Client, level: str = "", integration: Integration | None = None
+) -> QuerySet[LogEntry]:
+    """The client's connector log, newest first, optionally one type or one platform only."""
     entries = LogEntry.objects.filter(client=client).select_related("integration__platform")
     if level in LogEntry.Level.values:
         entries = entries.filter(level=level)
+    if integration is not None:
+        entries = entries.filter(integration=integration)
     return entries.order_by("-created_at", "-id")

@@ -170,9 +170,8 @@ def lead_source_mappings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @client_required
 def connector_log(request: HttpRequest) -> HttpResponse:
-    form = LogFilterForm(request.GET)
-    level = form.cleaned_data["level"] if form.is_valid() else ""
-    entries = queries.log_entries(client=request.user.client, level=level)
+    form = LogFilterForm(request.GET, client=request.user.client)
+    filters = form.filters()
+    entries = queries.log_entries(client=request.user.client, **filters)
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "level": level, "levels": LogFilterForm.base_fields["level"].choices}
-    return render(request, "web/log.html", context)
+    return render(request, "web/log.html", {"page": page, "form": form, **filters})

@@ -140,3 +140,33 @@ def test_pages_need_login(client, acme):
     for url in ("/integrations/", f"/integrations/{acme.pk}/", "/log/"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_log_filters_by_platform_and_keeps_the_filter_across_pages(web, acme, intouch_integration):
+    LogEntry.objects.bulk_create(
+        LogEntry(client_id=acme.client_id, integration=acme, level="info", summary=f"Acme {n}")
+        for n in range(55)
+    )
+    log_write(
+        client_id=acme.client_id,
+        integration_id=intouch_integration.pk,
+        level="info",
+        summary="InTouch thing",
+    )
+    page = web.get(f"/log/?integration={acme.pk}").content.decode()
+    assert "Connector log: Acme" in page and "InTouch thing" not in page
+    assert f"?integration={acme.pk}&amp;page=2" in page
+
+
+def test_log_ignores_another_clubs_integration_filter(web, acme, other_club_integration):
+    log_write(
+        client_id="rival",
+        integration_id=other_club_integration.pk,
+        level="error",
+        summary="Rival trouble",
+    )
+    log_write(client_id=acme.client_id, level="info", summary="Our news")
+    response = web.get(f"/log/?integration={other_club_integration.pk}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Our news" in page and "Rival trouble" not in page
