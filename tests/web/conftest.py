@@ -100,8 +100,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    """A headless Debian chromium page (never a downloaded browser).
+def chromium(monkeypatch):
+    """Headless Debian chromium (never a downloaded browser).
 
     Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
     such a thread unless told it is safe (it is: the loop is idle while the test queries).
@@ -111,11 +111,28 @@ def browser_page(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+def _page(browser, **options):
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, **options)
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    context, page = _page(chromium)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def no_js_page(chromium):
+    """A page with JavaScript switched off: everything but the chart's niceties must work."""
+    context, page = _page(chromium, java_script_enabled=False)
+    yield page
+    context.close()

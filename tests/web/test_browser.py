@@ -154,3 +154,36 @@ def test_manager_tests_the_connection_to_the_sandbox_and_a_dead_address(
     page.get_by_role("link", name="Connector log").first.click()
     assert page.get_by_text("Connection test of Acme: Connected").is_visible()
     assert page.get_by_text("Connection test of Acme: Could not reach").is_visible()
+
+
+def test_pages_have_landmarks_and_labelled_fields(browser_page, live_server, manager, acme_api):
+    page = browser_page
+    log_in(page, live_server, manager.email)
+    for path in ("/integrations/", f"/integrations/{acme_api.pk}/", "/log/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.get_by_role("banner").count() == 1
+        assert page.get_by_role("main").count() == 1
+        assert page.get_by_role("navigation", name="Main").count() == 1
+        assert page.get_by_role("contentinfo").count() == 1
+        unlabelled = page.evaluate(
+            """[...document.querySelectorAll('input:not([type=hidden]), select')]
+                .filter(el => !el.labels || el.labels.length === 0).map(el => el.name)"""
+        )
+        assert unlabelled == [], path
+
+
+def test_options_can_be_saved_without_javascript(no_js_page, live_server, manager, acme):
+    page = no_js_page
+    log_in(page, live_server, manager.email)
+    page.goto(f"{live_server.url}/integrations/{acme.pk}/")
+    # Without JavaScript every question stays visible, with a word on when it applies.
+    assert page.get_by_text("they apply only when prospects are included").is_visible()
+    page.get_by_label("Members", exact=True).check()
+    page.get_by_role("button", name="Save options").click()
+    # Members only with the staff owner still ticked: refused, next to the field.
+    assert page.get_by_text("include prospects to use them").is_visible()
+    page.get_by_label("Include the lead's staff owner").uncheck()
+    page.get_by_role("button", name="Save options").click()
+    assert page.get_by_role("status").get_by_text("Saved.").is_visible()
+    acme.refresh_from_db()
+    assert (acme.data, acme.staff_owner) == ("members", False)
