@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
+from integrations.adapters import adapter_for
 from integrations.adapters.base import ConnectionResult
+from integrations.crypto import DecryptionError
 from integrations.models import Integration
 from integrations.models.choices import Mode, UnmatchedOwner
 from integrations.outbound import validate_outbound_url
@@ -158,17 +160,17 @@ def integration_connection_update(
     return integration
 
 
-def _run_test(integration: Integration) -> ConnectionResult:
-    from integrations.adapters import adapter_for
-
-    return adapter_for(integration).test_connection()
-
-
 def _test_result(integration: Integration, timeout: float) -> ConnectionResult:
+    # The adapter (and the decrypted token) is made here, in the request's thread: the worker
+    # thread below only speaks HTTP, never the database.
+    try:
+        adapter = adapter_for(integration)
+    except DecryptionError:
+        return ConnectionResult(False, "The saved token cannot be read any more: enter it again.")
     # A hard deadline on top of the adapter's own timeouts: a platform that trickles bytes
     # slowly never keeps the club manager waiting longer than `timeout`.
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_run_test, integration)
+    future = pool.submit(adapter.test_connection)
     try:
         return future.result(timeout=timeout)
     except concurrent.futures.TimeoutError:
@@ -181,8 +183,8 @@ def _test_result(integration: Integration, timeout: float) -> ConnectionResult:
         logger.exception("connection test of integration %s failed", integration.pk)
         return ConnectionResult(
             False,
-            "The connection test could not run. Support staff "
-            "have been told; please try again later.",
+            "The connection test could not run. Support staff have been told; "
+            "please try again later.",
         )
     finally:
         pool.shutdown(wait=False)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from integrations.models import Client, Integration, LogEntry
@@ -26,9 +26,20 @@ class IntegrationSummary:
 
 def client_integration(*, client: Client, pk: int) -> Integration:
     """One of the client's integrations; 404 for any other client's."""
-    return get_object_or_404(
-        Integration.objects.select_related("platform", "default_staff"), pk=pk, client=client
+    integrations = (
+        Integration.objects.select_related("platform", "default_staff")
+        # The secret is decrypted only where it is used (the connection test), so a page
+        # never fails on it, and the page learns only whether one is saved.
+        .defer("credentials")
+        .annotate(
+            has_credentials=Case(
+                When(credentials="", then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
     )
+    return get_object_or_404(integrations, pk=pk, client=client)
 
 
 def primary_integration(*, client: Client) -> Integration | None:
@@ -60,7 +71,9 @@ def integration_summaries(
     *, client: Client, now: dt.datetime
 ) -> tuple[list[IntegrationSummary], int]:
     """Every integration with its words, recent errors and 30-day health; all recent errors."""
-    integrations = list(Integration.objects.filter(client=client).select_related("platform"))
+    integrations = list(
+        Integration.objects.filter(client=client).select_related("platform").defer("credentials")
+    )
     primary = next((i for i in integrations if i.is_primary), None)
     errors = recent_errors(client=client, now=now)
     health = delivery_counts(integration_ids=[i.pk for i in integrations], today=now.date())

@@ -6,6 +6,7 @@ import socket
 import time
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from integrations.models import LogEntry
@@ -94,3 +95,17 @@ def test_secret_is_not_in_the_log(web, acme, sandbox):
     run_test(web, acme)
     entry = LogEntry.objects.get(integration_id=acme.pk)
     assert "very-secret" not in entry.summary + entry.detail
+
+
+def test_a_token_that_cannot_be_decrypted_breaks_no_page(web, acme, sandbox):
+    connect(acme, sandbox.base_url)
+    # As if the encryption key had been changed without re-encrypting.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE integrations_integration SET credentials = %s WHERE id = %s",
+            ["gAAAAA-not-a-valid-token", acme.pk],
+        )
+    assert web.get("/integrations/").status_code == 200
+    page = web.get(reverse("integration-detail", args=[acme.pk])).content.decode()
+    assert "saved ●●●●" in page
+    assert "cannot be read any more" in run_test(web, acme)

@@ -132,3 +132,31 @@ def test_saving_switches_off_what_the_platform_cannot_do(web, acme):
     assert response.status_code == 302
     acme.refresh_from_db()
     assert acme.staff_owner is False and acme.lead_source is True
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"default_staff": "abc", "unmatched_owner": "default_staff"},
+        {"default_staff": "99999999999999999999999", "unmatched_owner": "default_staff"},
+        {"direction": "x" * 10_000},
+        {"data": "members\x00"},
+        {"unmatched_owner": "explode"},
+        {"enabled": "maybe"},
+    ],
+)
+def test_bad_input_is_refused_never_a_server_error(web, acme, changes):
+    response = post(web, acme, **changes)
+    assert response.status_code in (302, 400)
+    acme.refresh_from_db()
+    assert acme.direction == "receive" or response.status_code == 302
+
+
+def test_bad_connection_input_is_refused(web, acme_api):
+    url = reverse("integration-connection", args=[acme_api.pk])
+    for data in (
+        {"base_url": "https://a.example/" + "x" * 600},
+        {"base_url": "https://a\x00b"},
+        {"base_url": "https://acme.example.com", "credentials": "t" * 3000},
+    ):
+        assert web.post(url, data).status_code == 400
