@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,19 +10,20 @@ import pytest
 from integrations.models import Integration, Platform
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory, UserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CONNECTOR_CHROMIUM", "/usr/bin/chromium"))
 PASSWORD = "correct horse battery"
 
 
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
-    skip = pytest.mark.skip(
-        reason=f"browser test skipped: {CHROMIUM} is not installed (apt-get install chromium)"
-    )
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
+    reason = f"browser tests skipped: {CHROMIUM} is not installed (apt-get install chromium)"
+    browser_items = [item for item in items if "browser" in item.keywords]
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if browser_items and reporter:
+        reporter.write_line(f"{reason}: {len(browser_items)} tests", yellow=True)
 
 
 @pytest.fixture
