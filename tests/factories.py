@@ -68,6 +68,7 @@ class StaffPersonFactory(factory.django.DjangoModelFactory):
 class RemoteStaffFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RemoteStaff
+        skip_postgeneration_save = True
 
     integration = factory.SubFactory(IntegrationFactory)
     external_id = factory.Sequence(lambda n: f"S{n}")
