@@ -51,17 +51,29 @@ def fetch_schedules_task() -> int:
     return fetch_schedules_sync()
 
 
-def delivery_loop_task(seconds: float = 55.0) -> dict:
-    """Scheduled every minute: deliver due rows as they appear for `seconds`.
+def delivery_loop_task(seconds: float | None = None) -> dict:
+    """Deliver due rows as they appear, a few seconds at a time, then queue the next turn.
 
-    Keeps push-to-arrival under a second even for writers that do not kick a delivery task
-    after their commit; the row claims make it safe alongside any other worker.
+    Keeps push-to-arrival well under a second even for writers that do not kick a delivery
+    task after their commit. One loop at a time (a lock); the every-minute schedule restarts
+    it if the chain broke (a stopped cluster). Short turns let the cluster stop quickly.
     """
     import time
 
+    from integrations.sync.kick import delivery_loop_enqueue
+    from integrations.sync.locks import integration_lock
     from integrations.sync.worker import worker_run
 
-    deadline = time.monotonic() + seconds
-    counts = worker_run(should_stop=lambda: time.monotonic() >= deadline, poll_seconds=0.1,
-                        sweep_seconds=seconds)
+    turn = seconds if seconds is not None else conf.delivery_loop_seconds()
+    with integration_lock(integration_id=LOOP_LOCK_ID, exclusive=True, wait_seconds=0) as held:
+        if not held:
+            return {"already_running": 1}
+        deadline = time.monotonic() + turn
+        counts = worker_run(should_stop=lambda: time.monotonic() >= deadline,
+                            poll_seconds=0.1, sweep_seconds=turn * 2)
+    delivery_loop_enqueue()
     return dict(counts)
+
+
+# The loop's lock shares the integrations' lock space; no integration has id 0.
+LOOP_LOCK_ID = 0

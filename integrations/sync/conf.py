@@ -54,3 +54,8 @@ def batch_time_budget_seconds() -> float:
 def send_concurrency() -> int:
     """HTTP calls a worker keeps in flight at once within a batch (one record each)."""
     return max(int(setting("CONNECTOR_SEND_CONCURRENCY", 8)), 1)
+
+
+def delivery_loop_seconds() -> float:
+    """One turn of the delivery loop task; a stopping cluster waits at most this long."""
+    return float(setting("CONNECTOR_DELIVERY_LOOP_SECONDS", 5.0))

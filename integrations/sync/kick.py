@@ -26,3 +26,10 @@ def deliveries_kick(*, integration_ids: Iterable[int]) -> None:
         transaction.on_commit(
             lambda integration_id=integration_id: delivery_enqueue(integration_id=integration_id)
         )
+
+
+def delivery_loop_enqueue() -> None:
+    """Queue the next turn of the delivery loop (tasks.delivery_loop_task)."""
+    from django_q.tasks import async_task
+
+    async_task("integrations.tasks.delivery_loop_task", save=False, task_name="delivery-loop")

@@ -99,3 +99,17 @@ def test_sweep_task_requeues_dead_claims_and_kicks_due_destinations(destination)
     stuck.refresh_from_db()
     assert (stuck.status, stuck.attempts) == ("pending", 1)
     assert OrmQ.objects.get().task["func"] == "integrations.tasks.deliver_integration_task"
+
+
+def test_delivery_loop_delivers_then_queues_its_next_turn(destination):
+    from integrations.tasks import delivery_loop_task
+
+    destination.mode = "push"  # a feed partner: published without any HTTP
+    destination.save()
+    row = prospect_row(destination=destination)
+
+    counts = delivery_loop_task(seconds=0.3)
+
+    assert counts["published"] == 1
+    assert OutboxRow.objects.get(pk=row.pk).status == "delivered"
+    assert OrmQ.objects.get().task["func"] == "integrations.tasks.delivery_loop_task"
