@@ -21,6 +21,7 @@ from integrations.services.launch import (
     integration_set_credentials,
     validate_options,
 )
+from mappings.admin.client_counts import mapping_counts_html
 
 
 def admin_link(obj: Any, text: str | None = None) -> str:
@@ -54,7 +55,7 @@ class IntegrationInline(admin.TabularInline):
 class ClientAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "integration_count", "staff_mapping_summary", "created_at"]
     search_fields = ["id", "name"]
-    readonly_fields = ["created_at", "staff_mapping_summary"]
+    readonly_fields = ["created_at", "mapping_counts"]
     inlines = [IntegrationInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -62,15 +63,21 @@ class ClientAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "id"] if obj else self.readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
+        # One query for the whole list; the primary's own staff are the directory, not mappings.
         mappings = "integrations__staff_mappings"
+        others = Q(integrations__is_primary=False)
+
+        def count(status: str) -> Count:
+            return Count(mappings, filter=others & Q(**{f"{mappings}__status": status}))
+
         return (
             super()
             .get_queryset(request)
             .annotate(
                 integration_total=Count("integrations", distinct=True),
-                staff_matched=Count(mappings, filter=Q(**{f"{mappings}__status": "matched"})),
-                staff_review=Count(mappings, filter=Q(**{f"{mappings}__status": "needs_review"})),
-                staff_unmatched=Count(mappings, filter=Q(**{f"{mappings}__status": "unmatched"})),
+                staff_matched=count("matched"),
+                staff_review=count("needs_review"),
+                staff_unmatched=count("unmatched"),
             )
         )
 
@@ -80,14 +87,16 @@ class ClientAdmin(admin.ModelAdmin):
 
     @admin.display(description="staff mappings", ordering="-staff_review")
     def staff_mapping_summary(self, obj: Client) -> str:
-        if not hasattr(obj, "staff_review"):
-            obj = self.get_queryset(None).get(pk=obj.pk)
         return format_html(
             "{} matched · <strong>{}</strong> need review · {} unmatched",
             obj.staff_matched,
             obj.staff_review,
             obj.staff_unmatched,
         )
+
+    @admin.display(description="mappings")
+    def mapping_counts(self, obj: Client) -> str:
+        return mapping_counts_html(obj.pk) if obj.pk else "—"
 
     def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -202,8 +211,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_filter = ["platform", "direction", "data", "mode", "enabled", "is_primary"]
     search_fields = ["client__id", "client__name", "platform__name", "platform__slug"]
     list_select_related = ["client", "platform"]
-    autocomplete_fields = ["client", "platform"]
-    raw_id_fields = ["default_staff"]
+    autocomplete_fields = ["client", "platform", "default_staff"]
     readonly_fields = [
         "saved_credentials",
         "fetch_cursor",

@@ -167,3 +167,24 @@ def test_change_page_of_unknown_record_redirects_not_500(admin_client):
 @pytest.mark.parametrize("term", ["not-a-uuid", "Doe", "P1", "x@y.example", "'; drop"])
 def test_prospect_search_never_fails(admin_client, many_records, term):
     assert admin_client.get(changelist(Prospect), {"q": term}).status_code == 200
+
+
+def test_client_list_counts_mappings_of_non_primary_integrations_only(admin_client):
+    from mappings.models import StaffMapping
+    from tests.factories import RemoteStaffFactory, StaffPersonFactory
+
+    club = ClientFactory(name="Counted Club")
+    primary = IntegrationFactory(client=club, is_primary=True)
+    partner = IntegrationFactory(client=club)
+    person = StaffPersonFactory(client=club)
+    own = RemoteStaffFactory(integration=primary)
+    StaffMapping.objects.filter(remote=own).update(status="matched", person=person)
+    matched = RemoteStaffFactory(integration=partner)
+    StaffMapping.objects.filter(remote=matched).update(status="matched", person=person)
+    for status in ("needs_review", "needs_review", "unmatched"):
+        remote = RemoteStaffFactory(integration=partner)
+        StaffMapping.objects.filter(remote=remote).update(status=status)
+    page = admin_client.get(changelist(club.__class__)).content.decode()
+    assert "1 matched · <strong>2</strong> need review · 1 unmatched" in page
+    detail = admin_client.get(reverse("admin:integrations_client_change", args=[club.pk]))
+    assert "need review" in detail.content.decode()
