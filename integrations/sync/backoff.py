@@ -42,14 +42,3 @@ def webhook_retry_delay(
     if retry_after is not None:
         delay = max(delay, retry_after)
     return delay
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header given in seconds (HTTP dates are rare; ignored)."""
-    if not value:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return max(seconds, 0.0)

@@ -99,7 +99,7 @@ def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
     from integrations.sync.ingest import records_ingest
 
     since = (integration.fetch_cursor or {}).get(kind)
-    newest, cursor = since, None
+    newest, cursor = None, None
     for _ in range(MAX_PAGES):
         page = adapter.list_changed(kind, since=since, cursor=cursor)
         if page.records:
@@ -107,13 +107,15 @@ def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
             _drop_unchanged_refs(integration=integration, kind=kind, bodies=bodies)
             results = records_ingest(integration=integration, kind=kind, records=bodies)
             counts.update(f"{kind}s_{_status(result)}" for result in results)
-            newest = max([newest or "", *(_iso(r) for r in page.records)]) or None
+            stamps = [r.updated_at for r in page.records if r.updated_at is not None]
+            newest = max([newest, *stamps] if newest else stamps, default=None)
         cursor = page.next_cursor
         if not cursor:
             break
-    if newest and newest != since:
-        # Saved per page run, so a failure later re-reads only from here (ingest is idempotent).
-        integration.fetch_cursor = {**(integration.fetch_cursor or {}), kind: newest}
+    if newest is not None and newest.isoformat() != since:
+        # Records changed at exactly `newest` are listed again next time: ingest finds them
+        # unchanged, and nothing changed in the same microsecond is ever skipped.
+        integration.fetch_cursor = {**(integration.fetch_cursor or {}), kind: newest.isoformat()}
         Integration.objects.filter(pk=integration.pk).update(fetch_cursor=integration.fetch_cursor)
 
 
@@ -187,10 +189,6 @@ def _record_body(record: RemoteRecord) -> dict:
     if record.updated_at is not None:
         body["updated_at"] = record.updated_at.isoformat()
     return body
-
-
-def _iso(record: RemoteRecord) -> str:
-    return record.updated_at.isoformat() if record.updated_at else ""
 
 
 def _status(result: Any) -> str:
