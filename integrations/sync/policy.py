@@ -34,10 +34,31 @@ def event_prepare(
     prepared = Prepared(data=dict(data))
     if integration.staff_owner and record.staff_owner_id and not _has_id(data, "staff_owner"):
         _owner_policy(integration=integration, record=record, prepared=prepared)
+    elif _given_default_staff(integration=integration, record=record, data=data):
+        prepared.warnings.append(
+            f"{record} went to {integration.platform.name} with the default staff "
+            f"{integration.default_staff}: {owner_words(record)} has no staff mapping there."
+        )
     if integration.lead_source and record.lead_source_id and not _has_id(data, "lead_source"):
         _lead_source_fill(integration=integration, record=record, prepared=prepared,
                           adapter=adapter)
     return prepared
+
+
+def _given_default_staff(*, integration: Integration, record: Prospect | Member,
+                         data: dict[str, Any]) -> bool:
+    """The renderer put the default staff in because the owner has no mapping there."""
+    default = integration.default_staff
+    if not (integration.staff_owner and record.staff_owner_id and default is not None
+            and integration.unmatched_owner == UnmatchedOwner.DEFAULT_STAFF):
+        return False
+    if (data.get("staff_owner") or {}).get("external_id") != default.external_id:
+        return False
+    from integrations.sync.translate import staff_translate
+
+    found = staff_translate(integration=integration, remote_staff_ids=[record.staff_owner_id])
+    translation = found.get(record.staff_owner_id)
+    return translation is None or translation.status != "translated"
 
 
 def _has_id(data: dict[str, Any], key: str) -> bool:

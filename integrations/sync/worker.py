@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from integrations.sync import conf
 from integrations.sync.claim import integrations_with_due_rows, outbox_sweep
@@ -38,7 +38,8 @@ def worker_run(*, should_stop: Callable[[], bool], poll_seconds: float = 0.2,
             next_sweep = time.monotonic() + sweep_seconds
         counts = deliver_all_due()
         total.update(counts)
-        close_old_connections()
+        if not connection.in_atomic_block:  # a caller's transaction is not ours to end
+            close_old_connections()
         if not counts or set(counts) <= {"busy", "rate_limited", "retry"}:
             time.sleep(poll_seconds)
     return total

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from integrations.models import Change, ExternalLink, Integration, OutboxRow, Prospect
+from integrations.models import Change, Integration, OutboxRow, Prospect
+from integrations.sync.release import _snapshot
+from mappings.models import MappingStatus, RemoteStaff, StaffPerson
 
 
 def prospect_row(
     *, destination: Integration, prospect: Prospect | None = None, **fields
 ) -> OutboxRow:
-    """A prospect (new unless given) and one outbox row for `destination`."""
+    """A prospect (new unless given) and one outbox row for `destination`, as ingest makes."""
     if prospect is None:
         fields.setdefault("first_name", "Ana")
         fields.setdefault("last_name", "Lopez")
@@ -18,7 +20,7 @@ def prospect_row(
         kind="prospect",
         record_id=prospect.pk,
         event_type="prospect.created",
-        data={"fields": {"first_name": prospect.first_name}},
+        data=_snapshot(prospect, "prospect"),
     )
     return OutboxRow.objects.create(
         integration=destination,
@@ -29,27 +31,16 @@ def prospect_row(
     )
 
 
-def simple_events(*, integration, rows, owners=None, sources=None):
-    """Stand-in for translate.events_render in unit tests: record fields, given owner ids."""
-    owners, sources = owners or {}, sources or {}
-    events = []
-    for row in rows:
-        record = Prospect.objects.get(pk=row.record_id)
-        events.append(
-            {
-                "id": f"evt_{row.id}",
-                "type": row.event_type,
-                "data": {
-                    "id": str(record.pk),
-                    "external_id": ExternalLink.objects.filter(
-                        integration=integration, prospect=record
-                    ).values_list("external_id", flat=True).first(),
-                    "first_name": record.first_name,
-                    "last_name": record.last_name,
-                    "staff_owner": {"external_id": owners.get(record.staff_owner_id)},
-                    "lead_source": {"external_id": sources.get(record.lead_source_id),
-                                    "name": getattr(record.lead_source, "name", "")},
-                },
-            }
-        )
-    return events
+def same_person(*remotes: RemoteStaff) -> StaffPerson:
+    """Map remote staff of several integrations to one directory person (as matching does)."""
+    person = StaffPerson.objects.create(
+        client_id=remotes[0].integration.client_id,
+        external_id=f"P-{remotes[0].external_id}",
+        first_name=remotes[0].first_name,
+        last_name=remotes[0].last_name,
+    )
+    for remote in remotes:
+        remote.mapping.person = person
+        remote.mapping.status = MappingStatus.MATCHED
+        remote.mapping.save()
+    return person

@@ -1,7 +1,8 @@
 """Delivery to an `api` platform: create then update, retries, failures, rate limits, policy.
 
 The platform here is an in-memory adapter (tests/sync/fakes.py), so each case controls the
-answers exactly; test_end_to_end.py runs the same code against the sandbox over HTTP.
+answers exactly; translation and mappings are the real ones. test_end_to_end.py runs the same
+code against the sandbox platform over HTTP.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ import pytest
 
 from integrations.adapters.base import AdapterError
 from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect
-from integrations.sync import render
 from integrations.sync.delivery import deliver_integration
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory
 from tests.sync.fakes import FakePlatform
-from tests.sync.helpers import prospect_row, simple_events
+from tests.sync.helpers import prospect_row, same_person
 
 
 @pytest.fixture
@@ -25,17 +25,8 @@ def platform(monkeypatch):
 
 
 @pytest.fixture
-def events(monkeypatch):
-    """Owner / lead-source translations the test decides: {remote pk: destination id}."""
-    owners: dict = {}
-    sources: dict = {}
-    def fake(*, integration, rows):
-        events = simple_events(integration=integration, rows=rows, owners=owners,
-                               sources=sources)
-        return {row.id: event for row, event in zip(rows, events)}
-
-    monkeypatch.setattr(render, "events_for_rows", fake)
-    return owners, sources
+def events():
+    """The real renderer (feed.events_render) and mappings: nothing to fake."""
 
 
 def deliver(destination) -> dict:
@@ -139,34 +130,35 @@ def test_rate_limit_waits_retry_after_without_counting_an_attempt(
         assert row.next_attempt_at is not None
 
 
-def test_hold_policy_holds_until_the_owner_is_mapped(destination, platform, events):
+def test_hold_policy_holds_until_the_owner_is_mapped(destination, source, platform, events):
     from integrations.sync.release import staff_mapping_made
 
-    owners, _ = events
     destination.unmatched_owner = "hold"
     destination.save()
-    owner = RemoteStaffFactory(integration=destination)
+    owner = RemoteStaffFactory(integration=source, first_name="Jordan", last_name="Reyes")
     row = prospect_row(destination=destination, staff_owner=owner)
     later = prospect_row(destination=destination, prospect=Prospect.objects.get(pk=row.record_id))
 
     assert deliver(destination)["held"] == 1
     row.refresh_from_db()
-    assert row.status == "held" and owner.external_id in row.hold_reason
+    assert row.status == "held" and "Jordan Reyes" in row.hold_reason
     assert OutboxRow.objects.get(pk=later.pk).status == "pending"  # order kept behind it
     assert platform.calls == []
 
-    owners[owner.pk] = owner.external_id  # the mapping is made
-    assert staff_mapping_made(integration_id=destination.pk, remote_staff_ids=[owner.pk]) == {
+    there = RemoteStaffFactory(integration=destination, external_id="IT-7")
+    same_person(owner, there)  # the mapping is made
+    assert staff_mapping_made(integration_id=destination.pk, remote_staff_ids=[there.pk]) == {
         "released": 1, "owner_updates": 0}
     assert deliver(destination)["delivered"] == 2
-    assert platform.calls[0][2]["staff_owner_id"] == owner.external_id
+    assert platform.calls[0][2]["staff_owner_id"] == "IT-7"
 
 
-def test_send_without_owner_warns_then_sends_the_owner_when_mapped(destination, platform, events):
+def test_send_without_owner_warns_then_sends_the_owner_when_mapped(
+    destination, source, platform, events
+):
     from integrations.sync.release import staff_mapping_made
 
-    owners, _ = events
-    owner = RemoteStaffFactory(integration=destination, first_name="Sam", last_name="Ortiz")
+    owner = RemoteStaffFactory(integration=source, first_name="Sam", last_name="Ortiz")
     row = prospect_row(destination=destination, staff_owner=owner)
 
     assert deliver(destination)["delivered"] == 1
@@ -176,21 +168,22 @@ def test_send_without_owner_warns_then_sends_the_owner_when_mapped(destination, 
     warning = LogEntry.objects.get(level="warning")
     assert "without an owner" in warning.summary and "Sam Ortiz" in warning.summary
 
-    owners[owner.pk] = owner.external_id
-    assert staff_mapping_made(integration_id=destination.pk, remote_staff_ids=[owner.pk]) == {
+    there = RemoteStaffFactory(integration=destination, external_id="IT-1")
+    same_person(owner, there)
+    assert staff_mapping_made(integration_id=source.pk, remote_staff_ids=[owner.pk]) == {
         "released": 0, "owner_updates": 1}
     assert deliver(destination)["delivered"] == 1
     assert platform.calls[-1][0] == "update"
-    assert platform.calls[-1][2]["staff_owner_id"] == owner.external_id
+    assert platform.calls[-1][2]["staff_owner_id"] == "IT-1"
     assert not OutboxRow.objects.filter(sent_without_owner=True).exists()
 
 
-def test_default_staff_policy_assigns_the_default(destination, platform, events):
+def test_default_staff_policy_assigns_the_default(destination, source, platform, events):
     default = RemoteStaffFactory(integration=destination, external_id="DEF")
     destination.unmatched_owner = "default_staff"
     destination.default_staff = default
     destination.save()
-    prospect_row(destination=destination, staff_owner=RemoteStaffFactory(integration=destination))
+    prospect_row(destination=destination, staff_owner=RemoteStaffFactory(integration=source))
 
     deliver(destination)
 
