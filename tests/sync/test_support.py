@@ -113,3 +113,31 @@ def test_delivery_loop_delivers_then_queues_its_next_turn(destination):
     assert counts["published"] == 1
     assert OutboxRow.objects.get(pk=row.pk).status == "delivered"
     assert OrmQ.objects.get().task["func"] == "integrations.tasks.delivery_loop_task"
+
+
+def test_a_delivery_waits_while_a_fetch_holds_the_integration(destination):
+    import threading
+
+    from django.db import connections
+
+    from integrations.sync.delivery import deliver_integration
+    from integrations.sync.locks import integration_lock
+
+    prospect_row(destination=destination)
+    held, release = threading.Event(), threading.Event()
+
+    def fetch_like() -> None:  # another session, as a fetch on another worker would be
+        with integration_lock(integration_id=destination.pk, exclusive=True, wait_seconds=5):
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    thread = threading.Thread(target=fetch_like)
+    thread.start()
+    held.wait(10)
+    try:
+        assert deliver_integration(integration_id=destination.pk) == {"busy": 1}
+    finally:
+        release.set()
+        thread.join()
+    assert OutboxRow.objects.get().status == "pending"
