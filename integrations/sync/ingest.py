@@ -369,3 +369,7 @@ class _Batch:
             )
         ]
         rows_insert(model=OutboxRow, rows=rows, now=self.now)
+        # Wake the delivery workers for these destinations once this transaction commits.
+        from integrations.sync.kick import deliveries_kick
+
+        deliveries_kick(integration_ids={row["integration_id"] for row in rows})
