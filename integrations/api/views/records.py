@@ -214,6 +214,21 @@ def _record_views(kind: str, body: type, item: type, out: type, example: dict) -
             tags=tag,
             parameters=[CLIENT_ID, EXTERNAL_ID],
             responses={200: out, **errors(*READ_ERRORS)},
+            examples=[
+                OpenApiExample(
+                    f"A stored {kind}",
+                    value={
+                        "id": "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5",
+                        "external_id": "P-1001",
+                        **example,
+                        "updated_at": "2026-11-26T10:00:00+00:00",
+                        "created_at": "2026-11-26T10:00:01+00:00",
+                        "version": 1,
+                    },
+                    response_only=True,
+                    status_codes=["200"],
+                )
+            ],
         )
     )(type(f"{kind.capitalize()}DetailApi", (RecordDetailApi,), {"kind": kind}))
     batch = extend_schema_view(

@@ -195,6 +195,51 @@ def lead_source_render(remote: RemoteLeadSource) -> dict:
     }
 
 
+STAFF_PAGE_EXAMPLE = OpenApiExample(
+    "Staff with mappings",
+    value={
+        "results": [
+            {
+                "external_id": "E42",
+                "first_name": "Sam",
+                "last_name": "Ortiz",
+                "email": "sam@club.com",
+                "active": True,
+                "mapping": {
+                    "status": "matched",
+                    "method": "email",
+                    "person_id": "17",
+                    "score": 1.0,
+                },
+            }
+        ],
+        "next": None,
+    },
+    response_only=True,
+    status_codes=["200"],
+)
+LEAD_SOURCE_PAGE_EXAMPLE = OpenApiExample(
+    "Lead sources with mappings",
+    value={
+        "results": [
+            {
+                "external_id": "LS7",
+                "name": "Facebook ad",
+                "active": True,
+                "mapping": {
+                    "status": "needs_review",
+                    "method": "fuzzy",
+                    "lead_source_id": None,
+                    "lead_source_name": None,
+                    "score": 0.86,
+                },
+            }
+        ],
+        "next": None,
+    },
+    response_only=True,
+    status_codes=["200"],
+)
 COUNTS_EXAMPLE = OpenApiExample(
     "Counts",
     value={"received": 2, "created": 1, "updated": 0, "unchanged": 1, "deactivated": 3},
@@ -210,6 +255,7 @@ class StaffListApi(PartnerApi):
         tags=["Staff and lead sources"],
         parameters=[CLIENT_ID, LIMIT, CURSOR],
         responses={200: StaffPageSerializer, **errors(*READ_ERRORS)},
+        examples=[STAFF_PAGE_EXAMPLE],
     )
     def get(self, request, client_id: str) -> Response:
         integration = self.integration_get(client_id)
@@ -262,6 +308,7 @@ class LeadSourceListApi(PartnerApi):
         tags=["Staff and lead sources"],
         parameters=[CLIENT_ID, LIMIT, CURSOR],
         responses={200: LeadSourcePageSerializer, **errors(*READ_ERRORS)},
+        examples=[LEAD_SOURCE_PAGE_EXAMPLE],
     )
     def get(self, request, client_id: str) -> Response:
         integration = self.integration_get(client_id)
