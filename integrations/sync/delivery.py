@@ -136,7 +136,15 @@ def _deliver_rows(integration: Integration, transport: str, ids: list[int]) -> C
     worker = worker_id()
     rows = list(OutboxRow.objects.filter(id__in=ids, claimed_by=worker).order_by("id"))
     records = _records_for(rows)
-    events = events_for_rows(integration=integration, rows=rows)
+    try:
+        events = events_for_rows(integration=integration, rows=rows)
+    except Exception as error:  # a rendering bug must not strand the batch in `sending`
+        logger.exception("rendering deliveries %s crashed", ids)
+        failure = Outcome(RETRY, error=f"Internal error: {error.__class__.__name__}")
+        for row in rows:
+            outcome_store(row=row, integration=integration, outcome=failure, worker=worker,
+                          webhook=transport == WEBHOOK)
+        return Counter({RETRY: len(rows)})
     if transport == WEBHOOK:
         integration.webhook  # noqa: B018 - loaded here: the send pool must not query
     counts: Counter[str] = Counter()

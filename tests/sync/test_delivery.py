@@ -221,3 +221,17 @@ def test_a_paused_destination_keeps_its_rows(destination, platform, events):
 
     assert deliver(destination) == {}
     assert OutboxRow.objects.get(pk=row.pk).status == "pending"
+
+
+def test_a_rendering_crash_is_retried_later_not_stranded(destination, platform, monkeypatch):
+    from integrations.sync import render
+
+    row = prospect_row(destination=destination)
+
+    def broken(**kwargs):
+        raise KeyError("fields")
+
+    monkeypatch.setattr(render, "events_for_rows", broken)
+    assert deliver(destination) == {"retry": 1}
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "Internal error: KeyError")
