@@ -42,7 +42,13 @@ def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]], now: dt.
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     names = [f.attname for f in fields]
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    # COPY goes straight to psycopg: the wrapper turns its errors into Django's (a unique
+    # violation becomes IntegrityError, which ingest retries).
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(
                 [
