@@ -141,3 +141,17 @@ def test_a_delivery_waits_while_a_fetch_holds_the_integration(destination):
         release.set()
         thread.join()
     assert OutboxRow.objects.get().status == "pending"
+
+
+def test_sync_now_without_arguments_is_one_line_and_non_zero():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "manage.py", "sync_now"], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[2],
+                          env={**os.environ, "DJANGO_DEBUG": "1"}, check=False)
+
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "CLIENT_ID PLATFORM_SLUG" in done.stderr

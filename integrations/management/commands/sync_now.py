@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,6 +12,19 @@ from integrations.sync.now import SyncNowError, integration_for_sync, sync_now
 
 class Command(BaseCommand):
     help = "Queue an immediate fetch (staff, lead sources, records) of one api integration."
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def one_line_error(message: str) -> None:
+            if not parser.called_from_command_line:
+                raise CommandError(f"Error: {message}")
+            sys.stderr.write(f"sync_now: error: {message} (usage: sync_now CLIENT_ID "
+                             "PLATFORM_SLUG)\n")
+            sys.exit(2)
+
+        parser.error = one_line_error  # one line, not the usage block
+        return parser
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("client_id")
