@@ -104,24 +104,37 @@ def feed_rows_publish(*, integration: Integration) -> int:
 
 def _deliver_batches(integration: Integration, transport: str, budget: float | None) -> dict:
     deadline = time.monotonic() + (budget or conf.batch_time_budget_seconds())
+    started = timezone.now()
     counts: Counter[str] = Counter()
-    run = None
     while time.monotonic() < deadline:
         ids = outbox_claim(integration_id=integration.pk, limit=conf.batch_size())
         if not ids:
             break
-        run = run or SyncRun.objects.create(integration=integration, kind=SyncRun.Kind.DELIVER)
         batch = _deliver_rows(integration, transport, ids)
         counts.update(batch)
         if batch.get(RATE_LIMITED):
             break
     else:
         counts["more"] = 1
-    if run is not None:
-        SyncRun.objects.filter(pk=run.pk).update(
-            status=SyncRun.Status.SUCCEEDED, finished_at=timezone.now(), counts=dict(counts)
-        )
+    _run_record(integration, started, counts)
     return dict(counts)
+
+
+def _run_record(integration: Integration, started: Any, counts: Counter[str]) -> None:
+    """A SyncRun for a pass that hit trouble or moved a whole batch or more.
+
+    A pass that sent one or two rows in the ordinary way is not recorded: at one per lead
+    the table would grow as fast as the outbox, whose rows already say it all.
+    """
+    trouble = any(counts.get(key) for key in (RETRY, FAILED, HELD, RATE_LIMITED))
+    if not trouble and counts.get(DELIVERED, 0) < conf.batch_size():
+        return
+    run = SyncRun.objects.create(
+        integration=integration, kind=SyncRun.Kind.DELIVER, finished_at=timezone.now(),
+        status=SyncRun.Status.FAILED if counts.get(FAILED) else SyncRun.Status.SUCCEEDED,
+        counts={key: value for key, value in counts.items() if key != "more"},
+    )
+    SyncRun.objects.filter(pk=run.pk).update(started_at=started)
 
 
 def _deliver_rows(integration: Integration, transport: str, ids: list[int]) -> Counter[str]:

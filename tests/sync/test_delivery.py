@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.adapters.base import AdapterError
-from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect
+from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect, SyncRun
 from integrations.sync.delivery import deliver_integration
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory
 from tests.sync.fakes import FakePlatform
@@ -45,6 +45,7 @@ def test_first_row_creates_the_record_and_later_rows_update_it(destination, plat
     link = ExternalLink.objects.get(integration=destination, prospect=prospect)
     assert platform.records[link.external_id]["first_name"] == "Ana"
     assert set(OutboxRow.objects.values_list("status", flat=True)) == {"delivered"}
+    assert not SyncRun.objects.exists()  # ordinary small passes are not logged as runs
 
 
 def test_temporary_failure_is_retried_later_with_the_same_idempotency_key(
@@ -98,6 +99,8 @@ def test_a_permanent_error_fails_at_once_visibly_and_the_others_go_on(
     entry = LogEntry.objects.get(level="error")
     assert "email: not a valid address" in entry.summary
     assert entry.record_id == bad.record_id
+    run = SyncRun.objects.get(kind="deliver")
+    assert (run.status, run.counts) == ("failed", {"failed": 1, "delivered": 1})
 
 
 def test_a_delivery_that_keeps_failing_ends_failed(destination, platform, events, settings):
