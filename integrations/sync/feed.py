@@ -14,6 +14,8 @@ become visible out of id order. Every outbox row carries its writer's transactio
 those with txid below `pg_snapshot_xmin(pg_current_snapshot())`: every transaction below
 that watermark has finished, so no row can ever appear behind a cursor already handed out.
 Per-record order holds because ingest locks a record before its first write (ingest.py).
+The price: a transaction left open anywhere on the server holds the watermark back, so
+events are delayed (never lost) until it ends; keep transactions short (no ATOMIC_REQUESTS).
 On SQLite writers are serialized, so id order is commit order and the cursor is the id.
 """
 

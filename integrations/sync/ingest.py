@@ -17,6 +17,9 @@ a change older (by `updated_at`) than the stored one is recorded as a `<kind>.ig
 and not applied (status "unchanged", `ignored=True`). Per-record problems (an unknown
 `connector_id`, ...) come back as status "error" with field errors; the others go on.
 
+Writes go through `ingest_write.py` (COPY on PostgreSQL); after commit the delivery workers
+of the destinations are woken (`integrations.sync.kick.deliveries_kick`).
+
 Ordering: existing records are locked (`SELECT ... FOR UPDATE`, ordered by id) before anything
 else is written, so the transaction id PostgreSQL stamps on the outbox rows follows the order
 in which writers of one record commit; the change feed relies on it (`feed.py`).
