@@ -218,6 +218,26 @@ CONNECTOR_DELIVERY_MAX_ATTEMPTS = env_int("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 12)
 CONNECTOR_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_AFTER_MAX_SECONDS", 3600))
 CONNECTOR_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("CONNECTOR_CLAIM_TIMEOUT_SECONDS", 300))
 
+# The cache counts partner API requests per key (throttling), so every web worker must share
+# it: Redis when REDIS_URL is set, files under var/ on one machine, memory in tests.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "connector",
+        }
+    }
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
