@@ -9,6 +9,7 @@ export DJANGO_DEBUG="${DJANGO_DEBUG:-1}"
 export CONNECTOR_ALLOW_LOOPBACK_URLS="${CONNECTOR_ALLOW_LOOPBACK_URLS:-1}"
 
 $PY manage.py migrate --noinput
+$PY manage.py setup_schedules
 $PY manage.py seed_demo --port "$PORT"
 
 pids=()

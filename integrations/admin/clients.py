@@ -213,6 +213,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_select_related = ["client", "platform"]
     autocomplete_fields = ["client", "platform", "default_staff"]
     readonly_fields = [
+        "sync_now",
         "saved_credentials",
         "fetch_cursor",
         "last_fetch_at",
@@ -247,6 +248,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                     "saved_credentials",
                     "new_credentials",
                     "fetch_interval_minutes",
+                    "sync_now",
                 ]
             },
         ),
@@ -263,6 +265,13 @@ class IntegrationAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    @admin.display(description="fetch now")
+    def sync_now(self, obj: Integration) -> str:
+        """Queues an immediate fetch of staff, lead sources and records (api integrations)."""
+        from integrations.admin.sync import sync_now_button
+
+        return sync_now_button(obj)
 
     @admin.display(description="client", ordering="client__name")
     def client_link(self, obj: Integration) -> str:

@@ -188,3 +188,17 @@ def test_client_list_counts_mappings_of_non_primary_integrations_only(admin_clie
     assert "1 matched · <strong>2</strong> need review · 1 unmatched" in page
     detail = admin_client.get(reverse("admin:integrations_client_change", args=[club.pk]))
     assert "need review" in detail.content.decode()
+
+
+def test_api_integration_page_has_a_sync_now_button_that_queues_a_fetch(admin_client):
+    from django_q.models import OrmQ
+
+    integration = IntegrationFactory(mode="api", base_url="https://p.example")
+    url = reverse("admin:integrations_integration_change", args=[integration.pk])
+    page = admin_client.get(url).content.decode()
+    action = reverse("admin:integrations_sync_now", args=[integration.pk])
+    assert f'formaction="{action}"' in page
+    before = OrmQ.objects.count()
+    response = admin_client.post(action, follow=True)
+    assert response.status_code == 200
+    assert OrmQ.objects.count() == before + 1
