@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from integrations.adapters.base import Adapter, AdapterError, RemoteRecord
-from integrations.models import ExternalLink, Integration, Member, OutboxRow, Prospect, SyncRun
+from integrations.models import Integration, OutboxRow, SyncRun
 from integrations.models.choices import Mode
 from integrations.models.logs import LogEntry
 from integrations.models.sync import OutboxStatus
@@ -104,7 +104,6 @@ def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
         page = adapter.list_changed(kind, since=since, cursor=cursor)
         if page.records:
             bodies = _valid_bodies(kind, page.records, counts)
-            _drop_unchanged_refs(integration=integration, kind=kind, bodies=bodies)
             results = records_ingest(integration=integration, kind=kind, records=bodies)
             counts.update(f"{kind}s_{_status(result)}" for result in results)
             stamps = [r.updated_at for r in page.records if r.updated_at is not None]
@@ -133,47 +132,6 @@ def _valid_bodies(kind: str, records: list[RemoteRecord], counts: Counter[str]) 
         else:
             bodies.append(body)
     return bodies
-
-
-def _drop_unchanged_refs(*, integration: Integration, kind: str, bodies: list[dict]) -> None:
-    """Leave out an owner / lead source that is the stored one in this platform's terms.
-
-    The platform lists back the owner the Connector gave it, as its own staff id: the same
-    person, so not a change. Left out, ingest keeps the stored value and nothing is echoed.
-    """
-    from integrations.sync.translate import TranslateItem, records_translate
-
-    links = dict(
-        ExternalLink.objects.filter(
-            integration=integration, kind=kind,
-            external_id__in=[body["external_id"] for body in bodies],
-        ).values_list("external_id", f"{kind}_id")
-    )
-    if not links:
-        return
-    model = Prospect if kind == "prospect" else Member
-    stored = model.objects.in_bulk(set(links.values()))
-    items = [
-        TranslateItem(record_id=r.pk, staff_owner_id=r.staff_owner_id,
-                      lead_source_id=r.lead_source_id)
-        for r in stored.values()
-    ]
-    translated = {
-        t.record_id: t for t in records_translate(integration=integration, kind=kind, items=items)
-    }
-    for body in bodies:
-        t = translated.get(links.get(body["external_id"]))
-        if t is None:
-            continue
-        if _same_ref(body.get("staff_owner"), t.owner.staff_owner):
-            body.pop("staff_owner", None)
-        if _same_ref(body.get("lead_source"), t.lead_source.lead_source):
-            body.pop("lead_source", None)
-
-
-def _same_ref(incoming: dict | None, stored: dict | None) -> bool:
-    incoming_id = (incoming or {}).get("external_id")
-    return bool(incoming_id) and incoming_id == (stored or {}).get("external_id")
 
 
 def _record_body(record: RemoteRecord) -> dict:

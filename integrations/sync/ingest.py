@@ -37,6 +37,7 @@ from django.utils import timezone
 from integrations.models import Change, ExternalLink, Integration, Member, OutboxRow, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.sync.ingest_write import record_row, rows_copy, rows_insert
+from integrations.sync.refs import refs_drop_unchanged
 from integrations.sync.routing import receivers_for, routes_for
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
@@ -85,6 +86,7 @@ def records_ingest(
     for attempt in range(MAX_ATTEMPTS):
         try:
             with transaction.atomic():
+                refs_drop_unchanged(integration=integration, kind=kind, bodies=records)
                 return _Batch(integration=integration, kind=kind, records=records).run()
         except IntegrityError:
             # Two writers created the same external id at once: the loser starts over and
