@@ -77,3 +77,10 @@ def delivery_loop_task(seconds: float | None = None) -> dict:
 
 # The loop's lock shares the integrations' lock space; no integration has id 0.
 LOOP_LOCK_ID = 0
+
+
+def idempotency_purge_task() -> int:
+    """Forget Idempotency-Key answers older than the 24 hours the contract keeps them."""
+    from integrations.api.idempotency import idempotency_records_purge
+
+    return idempotency_records_purge()

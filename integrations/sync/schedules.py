@@ -11,18 +11,20 @@ FETCH_PREFIX = "fetch-integration-"
 SWEEP = ("outbox-sweep", "integrations.tasks.outbox_sweep_task", 1)
 FETCH_SCHEDULES = ("fetch-schedules-sync", "integrations.tasks.fetch_schedules_task", 5)
 DELIVERY_LOOP = ("delivery-loop", "integrations.tasks.delivery_loop_task", 1)
+IDEMPOTENCY_PURGE = ("idempotency-purge", "integrations.tasks.idempotency_purge_task", 60)
+PERIODIC = (SWEEP, FETCH_SCHEDULES, DELIVERY_LOOP, IDEMPOTENCY_PURGE)
 
 
 def schedules_ensure() -> list[str]:
     """Create or update the engine's periodic tasks; returns their names."""
-    for name, func, minutes in (SWEEP, FETCH_SCHEDULES, DELIVERY_LOOP):
+    for name, func, minutes in PERIODIC:
         Schedule.objects.update_or_create(
             name=name,
             defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes,
                       "repeats": -1},
         )
     fetch_schedules_sync()
-    return [SWEEP[0], FETCH_SCHEDULES[0], DELIVERY_LOOP[0]]
+    return [name for name, _, _ in PERIODIC]
 
 
 def fetch_schedules_sync() -> int:

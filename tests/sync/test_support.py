@@ -65,7 +65,7 @@ def test_schedules_are_created_once(destination):
 
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == {"outbox-sweep", "fetch-schedules-sync", "delivery-loop",
-                     f"fetch-integration-{destination.pk}"}
+                     "idempotency-purge", f"fetch-integration-{destination.pk}"}
     fetch = Schedule.objects.get(name=f"fetch-integration-{destination.pk}")
     assert (fetch.minutes, fetch.args) == (5, f"({destination.pk},)")
 
@@ -73,6 +73,24 @@ def test_schedules_are_created_once(destination):
     destination.save()
     schedules_ensure()
     assert not Schedule.objects.filter(name__startswith="fetch-integration-").exists()
+
+
+def test_idempotency_purge_task_forgets_answers_older_than_a_day(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from integrations.models import IdempotencyRecord, Platform
+    from integrations.tasks import idempotency_purge_task
+
+    platform = Platform.objects.get(slug="intouch")
+    old = IdempotencyRecord.objects.create(platform=platform, key="old", request_fingerprint="f")
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=25)
+    )
+    IdempotencyRecord.objects.create(platform=platform, key="new", request_fingerprint="f")
+    assert idempotency_purge_task() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
 
 
 def test_tasks_return_quietly_when_their_integration_is_gone(db):
