@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from integrations.models import Change, ExternalLink, Integration, Member, OutboxRow, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
-from integrations.sync.ingest_write import record_row, rows_copy, rows_insert
+from integrations.sync.ingest_write import rows_copy, rows_insert
 from integrations.sync.refs import refs_drop_unchanged
 from integrations.sync.routing import receivers_for, routes_for
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
@@ -70,7 +70,20 @@ class IngestResult:
     id: uuid.UUID | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     ignored: bool = False  # older than the stored version: recorded, not applied
-    record: Prospect | Member | None = None
+    instance: Prospect | Member | None = field(default=None, repr=False)
+    new_row: dict[str, Any] | None = field(default=None, repr=False)
+    model: type[Prospect | Member] | None = field(default=None, repr=False)
+
+    @property
+    def record(self) -> Prospect | Member | None:
+        """The stored record; for a new one the model instance is built on first use only
+        (a 500-record batch answers with ids, and building 500 instances costs more than
+        writing them)."""
+        if self.instance is None and self.new_row is not None and self.model is not None:
+            self.instance = self.model(**self.new_row)
+            self.instance._state.adding = False
+            self.instance._state.db = "default"
+        return self.instance
 
 
 def record_fields(kind: str) -> tuple[str, ...]:
@@ -86,7 +99,6 @@ def records_ingest(
     for attempt in range(MAX_ATTEMPTS):
         try:
             with transaction.atomic():
-                refs_drop_unchanged(integration=integration, kind=kind, bodies=records)
                 return _Batch(integration=integration, kind=kind, records=records).run()
         except IntegrityError:
             # Two writers created the same external id at once: the loser starts over and
@@ -111,15 +123,23 @@ class _Batch:
         self.records = list(records)
         self.results: list[IngestResult | None] = [None] * len(records)
         self.now = timezone.now()
-        self.created: list[Any] = []
+        self.created: list[dict[str, Any]] = []  # new records' rows, as attribute names
         self.updated: list[Any] = []
         self.updated_fields: set[str] = set()
         self.links: list[dict[str, Any]] = []  # rows, as attribute names
         self.changes: list[tuple[dict[str, Any], bool]] = []  # (row, is_secondary)
 
     def run(self) -> list[IngestResult]:
+        self._blank_prepare()
         live = self._drop_duplicates()
         self._load(live)
+        refs_drop_unchanged(
+            integration=self.integration,
+            kind=self.kind,
+            bodies=[self.records[i] for i in live],
+            links=self.link_of,
+            stored=self.stored,
+        )
         self._default_lead_source(live)
         owners = self._refs(live, "staff_owner", staff_refs_resolve)
         sources = self._refs(live, "lead_source", lead_source_refs_resolve)
@@ -130,6 +150,15 @@ class _Batch:
             )
         self._write()
         return [result for result in self.results if result is not None]
+
+    def _blank_prepare(self) -> None:
+        # A new record's row starts from the model defaults; callable ones (the uuid, the
+        # empty address) are called per record so no two rows share a mutable value.
+        fields = self.model._meta.concrete_fields
+        self.fresh = [
+            (f.attname, f.default) for f in fields if f.has_default() and callable(f.default)
+        ]
+        self.blank = {f.attname: f.get_default() for f in fields}
 
     def _drop_duplicates(self) -> list[int]:
         last = {rec["external_id"]: i for i, rec in enumerate(self.records)}
@@ -262,28 +291,39 @@ class _Batch:
         )
 
     def _create(self, rec: dict, values: dict) -> IngestResult:
-        obj = self.model(
+        # A plain row rather than a model instance: same values, a fraction of the cost.
+        row = self.blank.copy()
+        for name, default in self.fresh:
+            row[name] = default()
+        row.update(
             client_id=self.integration.client_id,
-            source_integration=self.integration,
+            source_integration_id=self.integration.pk,
             source_updated_at=rec.get("updated_at"),
-            **values,
+            created_at=self.now,
+            updated_at=self.now,
         )
-        obj.created_at = obj.updated_at = self.now
-        self.created.append(obj)
-        self._link(rec["external_id"], obj.pk)
-        self._change(obj, "created", converted=bool(values.get("prospect_id")), former=False)
-        return IngestResult(external_id=rec["external_id"], status="created", id=obj.pk, record=obj)
+        row.update(values)
+        self.created.append(row)
+        self._link(rec["external_id"], row["id"])
+        self._change(row, "created", converted=bool(values.get("prospect_id")), former=False)
+        return IngestResult(
+            external_id=rec["external_id"],
+            status="created",
+            id=row["id"],
+            new_row=row,
+            model=self.model,
+        )
 
     def _update(self, rec: dict, obj: Any, values: dict) -> IngestResult:
         ext, incoming = rec["external_id"], rec.get("updated_at")
         if incoming and obj.source_updated_at and incoming < obj.source_updated_at:
             self._ignored(obj, incoming)
             return IngestResult(
-                external_id=ext, status="unchanged", id=obj.pk, ignored=True, record=obj
+                external_id=ext, status="unchanged", id=obj.pk, ignored=True, instance=obj
             )
         diff = {name: value for name, value in values.items() if getattr(obj, name) != value}
         if not diff:
-            return IngestResult(external_id=ext, status="unchanged", id=obj.pk, record=obj)
+            return IngestResult(external_id=ext, status="unchanged", id=obj.pk, instance=obj)
         converted = "prospect_id" in diff
         former = self.kind == "member" and diff.get("status") in FORMER_MEMBER_STATUSES
         for name, value in diff.items():
@@ -294,35 +334,37 @@ class _Batch:
         obj.updated_at = self.now
         self.updated.append(obj)
         self.updated_fields.update(diff)
-        self._change(obj, "updated", converted=converted, former=former)
-        return IngestResult(external_id=ext, status="updated", id=obj.pk, record=obj)
+        self._change(vars(obj), "updated", converted=converted, former=former)
+        return IngestResult(external_id=ext, status="updated", id=obj.pk, instance=obj)
 
-    def _snapshot(self, obj: Any, converted: bool, former: bool) -> dict[str, Any]:
+    def _snapshot(self, row: dict[str, Any], converted: bool, former: bool) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "fields": {name: _json(getattr(obj, name)) for name in self.fields},
-            "staff_owner_id": obj.staff_owner_id,
-            "lead_source_id": obj.lead_source_id,
-            "version": obj.version,
+            "fields": {name: _json(row[name]) for name in self.fields},
+            "staff_owner_id": row["staff_owner_id"],
+            "lead_source_id": row["lead_source_id"],
+            "version": row["version"],
         }
         if self.kind == "member":
             data.update(
-                prospect_id=str(obj.prospect_id) if obj.prospect_id else None,
+                prospect_id=str(row["prospect_id"]) if row["prospect_id"] else None,
                 converted=converted,
                 former=former,
             )
         return data
 
-    def _change(self, obj: Any, action: str, *, converted: bool, former: bool) -> None:
+    def _change(self, row: dict[str, Any], action: str, *, converted: bool, former: bool) -> None:
+        """`row`: the record's values by attribute name (a new row, or a stored instance's
+        `vars()`, which holds every loaded field under its attribute name)."""
         change = {
             "client_id": self.integration.client_id,
             "kind": self.kind,
-            "record_id": obj.pk,
+            "record_id": row["id"],
             "event_type": f"{self.kind}.{action}",
             "source_integration_id": self.integration.pk,
-            "data": self._snapshot(obj, converted, former),
-            "source_updated_at": obj.source_updated_at,
+            "data": self._snapshot(row, converted, former),
+            "source_updated_at": row["source_updated_at"],
         }
-        self.changes.append((change, self.kind == "member" and obj.is_secondary))
+        self.changes.append((change, self.kind == "member" and row["is_secondary"]))
 
     def _ignored(self, obj: Any, incoming: Any) -> None:
         change = {
@@ -338,11 +380,9 @@ class _Batch:
 
     def _write(self) -> None:
         if connection.vendor == "postgresql":
-            rows_copy(
-                model=self.model, rows=[record_row(obj) for obj in self.created], now=self.now
-            )
+            rows_copy(model=self.model, rows=self.created, now=self.now)
         else:
-            self.model.objects.bulk_create(self.created)
+            self.model.objects.bulk_create([self.model(**row) for row in self.created])
         if self.updated:
             fields = [*self.updated_fields, "version", "source_integration"]
             fields += ["source_updated_at", "updated_at"]

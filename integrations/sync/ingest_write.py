@@ -37,11 +37,11 @@ def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]], now: dt.
         return
     given = set(rows[0])
     fields = [f for f in model._meta.concrete_fields if not _db_side(f, given)]
-    defaults = {f.attname: _default(f, now) for f in fields if f.attname not in given}
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    names = [f.attname for f in fields]
+    fill = [_default(f, now) if f.attname not in given else None for f in fields]
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    names = [f.attname for f in fields]
     # COPY goes straight to psycopg: the wrapper turns its errors into Django's (a unique
     # violation becomes IntegrityError, which ingest retries).
     with (
@@ -50,12 +50,11 @@ def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]], now: dt.
         cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row(
-                [
-                    Jsonb(value) if name in json_fields and value is not None else value
-                    for name, value in ((n, row.get(n, defaults.get(n))) for n in names)
-                ]
-            )
+            values = [row.get(name, default) for name, default in zip(names, fill, strict=True)]
+            for i in json_at:
+                if values[i] is not None:
+                    values[i] = Jsonb(values[i])
+            copy.write_row(values)
 
 
 def ids_reserve(*, model: type[models.Model], count: int) -> list[int]:
@@ -67,10 +66,6 @@ def ids_reserve(*, model: type[models.Model], count: int) -> list[int]:
             [table, count],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def record_row(obj: models.Model) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
 def rows_insert(

@@ -5,25 +5,38 @@ from __future__ import annotations
 from integrations.models import ExternalLink, Integration, Member, Prospect
 
 
-def refs_drop_unchanged(*, integration: Integration, kind: str, bodies: list[dict]) -> None:
+def refs_drop_unchanged(
+    *,
+    integration: Integration,
+    kind: str,
+    bodies: list[dict],
+    links: dict | None = None,
+    stored: dict | None = None,
+) -> None:
     """Leave out an owner / lead source that is the stored one in the sender's own terms.
 
     A platform sends back the owner the Connector gave it, as its own staff id: the same
     person, so not a change. Left out, ingest keeps the stored value and nothing is echoed.
-    Set-based: one query for the links, then the translation's fixed number.
+    Set-based: one query for the links, then the translation's fixed number. Ingest, which
+    has already loaded them, passes `links` ({external_id: record id}) and `stored`
+    ({record id: record}) so they are not queried twice.
     """
     from integrations.sync.translate import TranslateItem, records_translate
 
-    links = dict(
-        ExternalLink.objects.filter(
-            integration=integration, kind=kind,
-            external_id__in=[body["external_id"] for body in bodies],
-        ).values_list("external_id", f"{kind}_id")
-    )
+    if links is None:
+        links = dict(
+            ExternalLink.objects.filter(
+                integration=integration, kind=kind,
+                external_id__in=[body["external_id"] for body in bodies],
+            ).values_list("external_id", f"{kind}_id")
+        )
     if not links:
         return
-    model = Prospect if kind == "prospect" else Member
-    stored = model.objects.in_bulk(set(links.values()))
+    if stored is None:
+        model = Prospect if kind == "prospect" else Member
+        stored = model.objects.in_bulk(set(links.values()))
+    else:
+        stored = {pk: stored[pk] for pk in set(links.values()) if pk in stored}
     items = [
         TranslateItem(record_id=r.pk, staff_owner_id=r.staff_owner_id,
                       lead_source_id=r.lead_source_id)
