@@ -251,8 +251,10 @@ def _join(reason: str, extra: str) -> str:
 
 
 def _rank(r: _Prep, p: _Prep, score: float) -> tuple:
-    # Active candidates win ties; then the one whose activity agrees with the remote's.
-    return (round(score, 6), p.rec.active, p.rec.active == r.rec.active)
+    # Active candidates win ties; then the one whose activity agrees with the remote's; then
+    # the closer spelling (Bob is Robert before Roberta).
+    closeness = OSA.normalized_similarity(r.given, p.given)
+    return (round(score, 6), p.rec.active, p.rec.active == r.rec.active, round(closeness, 6))
 
 
 class _Matcher:
@@ -373,5 +375,5 @@ def staff_candidates(
                 score, _, reason = _score(r, p, matcher.counts)
                 if score > 0:
                     found[id(p)] = (_rank(r, p, score), p.rec.id, round(min(score, 1.0), 3), reason)
-    best = sorted(found.values(), key=lambda t: t[0], reverse=True)[:limit]
+    best = sorted(found.values(), key=lambda t: (t[0], str(t[1])), reverse=True)[:limit]
     return [(person_id, score, reason) for _, person_id, score, reason in best]
