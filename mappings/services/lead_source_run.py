@@ -9,27 +9,11 @@ from django.utils import timezone
 
 from integrations.models import Integration
 from mappings.lead_source_matching import Source, match_lead_sources
-from mappings.matching import Decision, Fixed
+from mappings.matching import Fixed
 from mappings.models import LeadSource, LeadSourceMapping, MappingStatus, RemoteLeadSource
+from mappings.services.decisions import decision_apply
 
 FIELDS = ["lead_source", "suggestion", "status", "method", "score", "reason", "updated_at"]
-
-
-def _apply(mapping: LeadSourceMapping, decision: Decision) -> bool:
-    matched = decision.status == MappingStatus.MATCHED
-    values = {
-        "lead_source_id": decision.person_id if matched else None,
-        "suggestion_id": None if matched else decision.person_id,
-        "status": decision.status,
-        "method": decision.method,
-        "score": decision.score,
-        "reason": decision.reason[:300],
-    }
-    if all(getattr(mapping, k) == v for k, v in values.items()):
-        return False
-    for key, value in values.items():
-        setattr(mapping, key, value)
-    return True
 
 
 def save_lead_source_rows(rows: list[LeadSourceMapping]) -> None:
@@ -74,7 +58,7 @@ def lead_source_match_run(*, integration: Integration) -> dict[str, int]:
         mapping = mappings.get(decision.remote_id) or LeadSourceMapping(
             remote_id=decision.remote_id, integration=integration
         )
-        if _apply(mapping, decision) or mapping.pk is None:
+        if decision_apply(mapping, decision, target="lead_source") or mapping.pk is None:
             rows.append(mapping)
     save_lead_source_rows(rows)
     return dict(Counter(d.status for d in decisions))

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Integration
-from mappings.matching import Decision, Fixed, Staff, match_staff
+from mappings.matching import Fixed, Staff, match_staff
 from mappings.models import MappingStatus, RemoteStaff, StaffMapping, StaffPerson
+from mappings.services.decisions import decision_apply
 from mappings.services.hooks import mapping_changed
 
 DECISION_FIELDS = ["person", "suggestion", "status", "method", "score", "reason", "updated_at"]
@@ -47,24 +48,6 @@ def _fixed(mapping: StaffMapping) -> Fixed:
     )
 
 
-def _apply(mapping: StaffMapping, decision: Decision) -> bool:
-    """Copy a decision onto a mapping row; True when something changed."""
-    matched = decision.status == MappingStatus.MATCHED
-    values = {
-        "person_id": decision.person_id if matched else None,
-        "suggestion_id": None if matched else decision.person_id,
-        "status": decision.status,
-        "method": decision.method,
-        "score": decision.score,
-        "reason": decision.reason[:300],
-    }
-    if all(getattr(mapping, k) == v for k, v in values.items()):
-        return False
-    for key, value in values.items():
-        setattr(mapping, key, value)
-    return True
-
-
 def save_staff_rows(rows: list[StaffMapping]) -> None:
     """Store changed and new mapping rows in bulk, never tripping the one-link constraint."""
     now = timezone.now()
@@ -96,7 +79,7 @@ def staff_match_run(*, integration: Integration) -> MatchSummary:
         if mapping is None:
             mapping = StaffMapping(remote_id=decision.remote_id, integration=integration)
         old_person = mapping.person_id
-        if _apply(mapping, decision) or mapping.pk is None:
+        if decision_apply(mapping, decision, target="person") or mapping.pk is None:
             rows.append(mapping)
             if mapping.person_id and mapping.person_id != old_person:
                 linked.append(mapping.remote_id)
