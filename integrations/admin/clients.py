@@ -133,6 +133,13 @@ class PlatformAdmin(admin.ModelAdmin):
         )
 
 
+GENERAL_FIELDS = ["client", "platform", "enabled", "is_primary"]
+OPTION_FIELDS = [
+    "direction", "data", "staff_owner", "lead_source", "unmatched_owner", "default_staff",
+    "default_lead_source_name", "include_conversions", "include_secondary_members",
+]
+
+
 class IntegrationAdminForm(forms.ModelForm):
     new_credentials = forms.CharField(
         required=False,
@@ -143,24 +150,7 @@ class IntegrationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Integration
-        fields = [
-            "client",
-            "platform",
-            "enabled",
-            "is_primary",
-            "direction",
-            "data",
-            "staff_owner",
-            "lead_source",
-            "unmatched_owner",
-            "default_staff",
-            "default_lead_source_name",
-            "include_conversions",
-            "include_secondary_members",
-            "mode",
-            "base_url",
-            "fetch_interval_minutes",
-        ]
+        fields = [*GENERAL_FIELDS, *OPTION_FIELDS, "mode", "base_url", "fetch_interval_minutes"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -222,23 +212,8 @@ class IntegrationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["client", "platform", "enabled", "is_primary"]}),
-        (
-            "Options",
-            {
-                "fields": [
-                    "direction",
-                    "data",
-                    "staff_owner",
-                    "lead_source",
-                    "unmatched_owner",
-                    "default_staff",
-                    "default_lead_source_name",
-                    "include_conversions",
-                    "include_secondary_members",
-                ]
-            },
-        ),
+        (None, {"fields": GENERAL_FIELDS}),
+        ("Options", {"fields": OPTION_FIELDS}),
         (
             "Connection",
             {

@@ -100,73 +100,32 @@ def _record_trace(model: type, object_id: str) -> list[dict]:
         return []
 
 
+PERSON_FIELDSET = (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date",
+                                     "gender"]})
+MORE_FIELDSET = ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]})
+SYNC_FIELDSET = ("Sync", {"fields": ["id", "client", "source_integration", "source_updated_at",
+                                     "version", "journey", "created_at", "updated_at"]})
+
+
 @admin.register(Prospect)
 class ProspectAdmin(RecordAdmin):
-    fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date", "gender"]}),
-        ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]}),
-        (
-            "Sync",
-            {
-                "fields": [
-                    "id",
-                    "client",
-                    "source_integration",
-                    "source_updated_at",
-                    "version",
-                    "journey",
-                    "created_at",
-                    "updated_at",
-                ]
-            },
-        ),
-    ]
+    fieldsets = [PERSON_FIELDSET, MORE_FIELDSET, SYNC_FIELDSET]
 
 
 @admin.register(Member)
 class MemberAdmin(RecordAdmin):
     list_display = [
-        *RecordAdmin.list_display[:2],
-        "status",
-        "membership_number",
-        "client",
-        "source",
+        *RecordAdmin.list_display[:2], "status", "membership_number", "client", "source",
         "created_at",
     ]
     list_filter = ["status", "is_secondary", "client"]
     readonly_fields = [*RecordAdmin.readonly_fields, "prospect"]
     fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date", "gender"]}),
-        (
-            "Membership",
-            {
-                "fields": [
-                    "membership_number",
-                    "membership_type",
-                    "status",
-                    "join_date",
-                    "end_date",
-                    "is_secondary",
-                    "prospect",
-                ]
-            },
-        ),
-        ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]}),
-        (
-            "Sync",
-            {
-                "fields": [
-                    "id",
-                    "client",
-                    "source_integration",
-                    "source_updated_at",
-                    "version",
-                    "journey",
-                    "created_at",
-                    "updated_at",
-                ]
-            },
-        ),
+        PERSON_FIELDSET,
+        ("Membership", {"fields": ["membership_number", "membership_type", "status", "join_date",
+                                   "end_date", "is_secondary", "prospect"]}),
+        MORE_FIELDSET,
+        SYNC_FIELDSET,
     ]
 
 
