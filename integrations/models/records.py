@@ -12,7 +12,10 @@ class PersonRecord(models.Model):
     """The fields prospects and members share (partner-api.md, prospect body)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey("integrations.Client", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the (client, -created_at) index serves every lookup by client.
+    client = models.ForeignKey(
+        "integrations.Client", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(max_length=254, blank=True)
@@ -26,12 +29,15 @@ class PersonRecord(models.Model):
     staff_owner = models.ForeignKey(
         "mappings.RemoteStaff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Not indexed (nor is source_integration): no query looks records up by them, and each
+    # index costs every ingest write (docs/performance.md, "Partner API").
     lead_source = models.ForeignKey(
         "mappings.RemoteLeadSource",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     source_integration = models.ForeignKey(
         "integrations.Integration",
@@ -40,6 +46,7 @@ class PersonRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The integration the last accepted change came from.",
+        db_index=False,
     )
     source_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="The source's own change time of the stored version."
@@ -101,16 +108,28 @@ class Member(PersonRecord):
 class ExternalLink(models.Model):
     """A record's id in one integration's platform."""
 
+    # Indexed only through the constraints below: (integration, kind, external_id) serves
+    # lookups by integration, (prospect, integration) / (member, integration) lookups by record.
     integration = models.ForeignKey(
-        "integrations.Integration", on_delete=models.PROTECT, related_name="links"
+        "integrations.Integration", on_delete=models.PROTECT, related_name="links", db_index=False
     )
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
     external_id = models.CharField(max_length=100)
     prospect = models.ForeignKey(
-        Prospect, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+        Prospect,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="links",
+        db_index=False,
     )
     member = models.ForeignKey(
-        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="links",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -119,13 +138,14 @@ class ExternalLink(models.Model):
             models.UniqueConstraint(
                 fields=["integration", "kind", "external_id"], name="one_link_per_external_id"
             ),
+            # Record first, so the same index finds a record's links (cascade, admin, trace).
             models.UniqueConstraint(
-                fields=["integration", "prospect"],
+                fields=["prospect", "integration"],
                 condition=Q(prospect__isnull=False),
                 name="one_link_per_prospect_and_integration",
             ),
             models.UniqueConstraint(
-                fields=["integration", "member"],
+                fields=["member", "integration"],
                 condition=Q(member__isnull=False),
                 name="one_link_per_member_and_integration",
             ),

@@ -9,7 +9,11 @@ from integrations.models.choices import RecordKind
 class Change(models.Model):
     """One accepted change to a canonical record, as it was stored (design.md, ingest)."""
 
-    client = models.ForeignKey("integrations.Client", on_delete=models.PROTECT, related_name="+")
+    # Changes are read by id (the feed, through the outbox) and by record (trace, admin):
+    # no other index, since each one costs every ingest write (docs/performance.md).
+    client = models.ForeignKey(
+        "integrations.Client", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
     record_id = models.UUIDField(db_index=True)
     event_type = models.CharField(max_length=40)
@@ -19,10 +23,11 @@ class Change(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     data = models.JSONField(default=dict)
     source_updated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
@@ -57,8 +62,9 @@ class OutboxStatus(models.TextChoices):
 class OutboxRow(models.Model):
     """One change to deliver to one destination integration: the per-destination stream."""
 
+    # Lookups by integration use the composite indexes below, which all start with it.
     integration = models.ForeignKey(
-        "integrations.Integration", on_delete=models.PROTECT, related_name="outbox"
+        "integrations.Integration", on_delete=models.PROTECT, related_name="outbox", db_index=False
     )
     change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="outbox")
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
