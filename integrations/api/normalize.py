@@ -172,7 +172,10 @@ def address_value(value: Any, field: str, errors: list[FieldError]) -> dict | No
     return address
 
 
-def staff_owner_value(value: Any, field: str, errors: list[FieldError]) -> dict | None:
+def _reference(
+    value: Any, field: str, errors: list[FieldError], parts: dict[str, Normalizer], needs: str
+) -> dict | None:
+    """A reference to a record in the sender's system: its external_id, or the `needs` part."""
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -182,27 +185,26 @@ def staff_owner_value(value: Any, field: str, errors: list[FieldError]) -> dict 
     ref: dict[str, str] = {}
     if value.get("external_id") is not None:
         ref["external_id"] = external_id_value(value["external_id"], f"{field}.external_id", errors)
-    ref["email"] = email_value(value.get("email"), f"{field}.email", errors) or ""
-    ref["name"] = string_value(value.get("name"), f"{field}.name", errors, 200) or ""
-    if not ref.get("external_id") and not ref["email"] and len(errors) == before:
-        errors.append({"field": f"{field}.external_id", "message": "Give external_id or email."})
+    for name, normalize in parts.items():
+        ref[name] = normalize(value.get(name), f"{field}.{name}", errors) or ""
+    if not ref.get("external_id") and not ref[needs] and len(errors) == before:
+        errors.append(
+            {"field": f"{field}.external_id", "message": f"Give external_id or {needs}."}
+        )
     return ref
+
+
+def staff_owner_value(value: Any, field: str, errors: list[FieldError]) -> dict | None:
+    parts: dict[str, Normalizer] = {
+        "email": email_value,
+        "name": lambda v, f, e: string_value(v, f, e, 200),
+    }
+    return _reference(value, field, errors, parts, needs="email")
 
 
 def lead_source_value(value: Any, field: str, errors: list[FieldError]) -> dict | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        errors.append({"field": field, "message": "Must be an object or null."})
-        return None
-    before = len(errors)
-    ref: dict[str, str] = {}
-    if value.get("external_id") is not None:
-        ref["external_id"] = external_id_value(value["external_id"], f"{field}.external_id", errors)
-    ref["name"] = string_value(value.get("name"), f"{field}.name", errors, 100) or ""
-    if not ref.get("external_id") and not ref["name"] and len(errors) == before:
-        errors.append({"field": f"{field}.external_id", "message": "Give external_id or name."})
-    return ref
+    parts: dict[str, Normalizer] = {"name": lambda v, f, e: string_value(v, f, e, 100)}
+    return _reference(value, field, errors, parts, needs="name")
 
 
 def connector_id_value(value: Any, field: str, errors: list[FieldError]) -> uuid.UUID | None:
