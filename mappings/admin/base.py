@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -19,8 +20,26 @@ from mappings.services.review import (
     mapping_accept,
     mapping_no_counterpart,
     mapping_reset,
+    mapping_target_check,
     mapping_unlink,
 )
+
+
+class ChooseTargetForm(forms.ModelForm):
+    """Choose another person or lead source: validated by the review service's own check."""
+
+    target_field = ""  # "person" or "lead_source", the Meta's one field
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        target = data.get(self.target_field)
+        if target is not None and target.pk != self.initial.get(self.target_field):
+            try:
+                mapping_target_check(mapping=self.instance, target=target)
+            except ValidationError as exc:
+                self.add_error(self.target_field, exc)
+        return data
+
 
 _CHANGE_URL = re.compile(r"/admin/mappings/(\w+)/(\d+)/change/")
 

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from mappings.admin.base import ReviewActionsMixin, referring_object_id
+from mappings.admin.base import ChooseTargetForm, ReviewActionsMixin, referring_object_id
 from mappings.admin.staff import ClientFilter, IntegrationFilter
 from mappings.lead_source_matching import lead_source_key
 from mappings.models import LeadSource, LeadSourceMapping, LeadSourceReview, RemoteLeadSource
 from mappings.selectors import QUEUE_STATUSES
-from mappings.services.review import mapping_choose, mapping_target_check
+from mappings.services.review import mapping_choose
 
 
 @admin.register(RemoteLeadSource)
@@ -65,17 +65,13 @@ class LeadSourceAdmin(admin.ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
 
-class ChooseSourceForm(forms.ModelForm):
+class ChooseSourceForm(ChooseTargetForm):
+    target_field = "lead_source"
+
     class Meta:
         model = LeadSourceMapping
         fields = ["lead_source"]
         labels = {"lead_source": "Choose another lead source"}
-
-    def clean_lead_source(self) -> LeadSource | None:
-        source = self.cleaned_data.get("lead_source")
-        if source is not None and source.pk != self.initial.get("lead_source"):
-            mapping_target_check(mapping=self.instance, target=source)
-        return source
 
 
 class LeadSourceMappingAdminBase(ReviewActionsMixin, admin.ModelAdmin):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from mappings.admin.base import ReviewActionsMixin, referring_object_id, side
+from mappings.admin.base import ChooseTargetForm, ReviewActionsMixin, referring_object_id, side
 from mappings.models import RemoteStaff, StaffMapping, StaffPerson, StaffReview
 from mappings.selectors import QUEUE_STATUSES, staff_mapping_candidates
 from mappings.services.directory import staff_person_save
-from mappings.services.review import mapping_choose, mapping_target_check
+from mappings.services.review import mapping_choose
 
 
 class ClientFilter(admin.SimpleListFilter):
@@ -95,19 +94,15 @@ class StaffPersonAdmin(admin.ModelAdmin):
         staff_person_save(person=obj, acting_user=request.user, changed=list(form.changed_data))
 
 
-class ChooseForm(forms.ModelForm):
+class ChooseForm(ChooseTargetForm):
     """Choose another person: validated by the review service's own check."""
+
+    target_field = "person"
 
     class Meta:
         model = StaffMapping
         fields = ["person"]
         labels = {"person": "Choose another person"}
-
-    def clean_person(self) -> StaffPerson | None:
-        person = self.cleaned_data.get("person")
-        if person is not None and person.pk != self.initial.get("person"):
-            mapping_target_check(mapping=self.instance, target=person)
-        return person
 
 
 class MappingAdminBase(ReviewActionsMixin, admin.ModelAdmin):
