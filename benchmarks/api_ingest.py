@@ -18,6 +18,7 @@ import uuid
 import psycopg
 import requests
 from api_setup import CLIENT_ID, club, database_prepare, gunicorn_start, gunicorn_stop
+from cpu import children_cpu, postgres_cpu
 from django.db import connection
 
 from integrations.models import OutboxRow
@@ -113,7 +114,9 @@ def main() -> None:
         post_all(base, key, batches(2, f"warm{run}"), 2)  # warm up both workers
         bodies = batches(args.batches, run)
         before = OutboxRow.objects.filter(integration__in=receivers).count()
+        cpu_before = (children_cpu(process.pid), postgres_cpu(), time.process_time())
         elapsed = post_all(base, key, bodies, args.clients)
+        cpu_after = (children_cpu(process.pid), postgres_cpu(), time.process_time())
         after = OutboxRow.objects.filter(integration__in=receivers).count()
     finally:
         gunicorn_stop(process)
@@ -125,6 +128,15 @@ def main() -> None:
     print(f"API batch ingest (gunicorn, 2 workers): {api:,.0f} records/s ({elapsed:.2f} s)")
     print(f"raw psycopg COPY into a plain table:    {raw:,.0f} records/s")
     print(f"ratio API / COPY: {api / raw:.3f}")
+    gunicorn, postgres, loader = (
+        1000 * (after_ - before_) / args.batches
+        for before_, after_ in zip(cpu_before, cpu_after, strict=True)
+    )
+    print(
+        f"CPU per batch: gunicorn workers {gunicorn:.1f} ms, PostgreSQL {postgres:.1f} ms,"
+        f" load generator {loader:.1f} ms (2 cores: {2000 * elapsed / args.batches:.1f} ms"
+        " of CPU time per batch in all)"
+    )
 
 
 if __name__ == "__main__":

@@ -91,13 +91,3 @@ def sandbox_start(port: int) -> subprocess.Popen:
         except requests.ConnectionError:
             time.sleep(0.1)
     raise RuntimeError("the sandbox platform did not start")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its reaped children, from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks

@@ -19,13 +19,8 @@ import subprocess
 import sys
 import time
 
-from sync_setup import (
-    ROOT,
-    club,
-    cpu_seconds,
-    database_prepare,
-    sandbox_start,
-)
+from cpu import cpu_seconds, postgres_cpu
+from sync_setup import ROOT, club, database_prepare, sandbox_start
 
 from integrations.models import OutboxRow
 from integrations.sync.ingest import records_ingest
@@ -99,11 +94,6 @@ def run(workers: int, rows: int, sandbox: subprocess.Popen, source, destination,
         "cpu_sandbox": cpu_seconds(sandbox.pid) - cpu_before["sandbox"],
         "cpu_postgres": postgres_cpu() - cpu_before["postgres"],
     }
-
-
-def postgres_cpu() -> float:
-    pids = subprocess.run(["pgrep", "-f", "postgres"], capture_output=True, text=True).stdout
-    return sum(cpu_seconds(int(pid)) for pid in pids.split())
 
 
 def main() -> None:
