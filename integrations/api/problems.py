@@ -17,6 +17,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from integrations.models import Integration
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -99,6 +101,8 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         return PayloadTooLarge("The request body is larger than this API accepts.")
     if isinstance(exc, Http404):
         return exceptions.NotFound()
+    if isinstance(exc, Integration.DoesNotExist):  # deleted while the request ran
+        return exceptions.NotFound("No such client.")
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
     if isinstance(exc, RecursionError | UnicodeError):

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from integrations.crypto import EncryptedTextField
 from integrations.models.choices import Adapter, DataKind, Direction, Mode, UnmatchedOwner
+from integrations.models.integrity import LockingDeleteModel
 
 client_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
@@ -13,7 +14,7 @@ client_id_validator = RegexValidator(
 )
 
 
-class Client(models.Model):
+class Client(LockingDeleteModel):
     """A club business launched on the Connector: one tenant."""
 
     id = models.CharField(primary_key=True, max_length=64, validators=[client_id_validator])
@@ -45,7 +46,7 @@ class Platform(models.Model):
         return self.name
 
 
-class Integration(models.Model):
+class Integration(LockingDeleteModel):
     """One client's connection to one platform, with the options of product.md §1."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="integrations")

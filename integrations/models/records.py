@@ -1,20 +1,25 @@
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 
 from integrations.models.choices import Gender, MemberStatus, RecordKind
+from integrations.models.ids import uuid7
+from integrations.models.integrity import LockingDeleteModel
 
 
-class PersonRecord(models.Model):
+class PersonRecord(LockingDeleteModel):
     """The fields prospects and members share (partner-api.md, prospect body)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # No index of its own: the (client, -created_at) index serves every lookup by client.
+    # No database constraint either (nor on source_integration): see `integrity.py`.
     client = models.ForeignKey(
-        "integrations.Client", on_delete=models.PROTECT, related_name="+", db_index=False
+        "integrations.Client",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -47,6 +52,7 @@ class PersonRecord(models.Model):
         related_name="+",
         help_text="The integration the last accepted change came from.",
         db_index=False,
+        db_constraint=False,
     )
     source_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="The source's own change time of the stored version."
@@ -110,11 +116,18 @@ class ExternalLink(models.Model):
 
     # Indexed only through the constraints below: (integration, kind, external_id) serves
     # lookups by integration, (prospect, integration) / (member, integration) lookups by record.
+    # No database constraint on the integration: see `integrity.py`.
     integration = models.ForeignKey(
-        "integrations.Integration", on_delete=models.PROTECT, related_name="links", db_index=False
+        "integrations.Integration",
+        on_delete=models.PROTECT,
+        related_name="links",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
     external_id = models.CharField(max_length=100)
+    # Nor on the record: ingest writes a new record and its link in one transaction, and a
+    # record's delete locks it first, then cascades to every link (models/integrity.py).
     prospect = models.ForeignKey(
         Prospect,
         null=True,
@@ -122,6 +135,7 @@ class ExternalLink(models.Model):
         on_delete=models.CASCADE,
         related_name="links",
         db_index=False,
+        db_constraint=False,
     )
     member = models.ForeignKey(
         Member,
@@ -130,6 +144,7 @@ class ExternalLink(models.Model):
         on_delete=models.CASCADE,
         related_name="links",
         db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

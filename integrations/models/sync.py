@@ -11,8 +11,13 @@ class Change(models.Model):
 
     # Changes are read by id (the feed, through the outbox) and by record (trace, admin):
     # no other index, since each one costs every ingest write (docs/performance.md).
+    # No database constraints on client and source_integration: see `integrity.py`.
     client = models.ForeignKey(
-        "integrations.Client", on_delete=models.PROTECT, related_name="+", db_index=False
+        "integrations.Client",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
     record_id = models.UUIDField(db_index=True)
@@ -24,6 +29,7 @@ class Change(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     data = models.JSONField(default=dict)
     source_updated_at = models.DateTimeField(null=True, blank=True)
@@ -63,10 +69,19 @@ class OutboxRow(models.Model):
     """One change to deliver to one destination integration: the per-destination stream."""
 
     # Lookups by integration use the composite indexes below, which all start with it.
+    # No database constraints on integration and change: see `integrity.py` (a change's
+    # outbox rows are written in the change's own transaction, and changes are never deleted
+    # while rows point at them: PROTECT).
     integration = models.ForeignKey(
-        "integrations.Integration", on_delete=models.PROTECT, related_name="outbox", db_index=False
+        "integrations.Integration",
+        on_delete=models.PROTECT,
+        related_name="outbox",
+        db_index=False,
+        db_constraint=False,
     )
-    change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="outbox")
+    change = models.ForeignKey(
+        Change, on_delete=models.PROTECT, related_name="outbox", db_constraint=False
+    )
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
     record_id = models.UUIDField()
     event_type = models.CharField(max_length=40)

@@ -36,9 +36,12 @@ from django.utils import timezone
 
 from integrations.models import Change, ExternalLink, Integration, Member, OutboxRow, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
+from integrations.models.ids import uuid7_many
+from integrations.models.integrity import integrations_lock_for_writing
+from integrations.selectors import links_by_external_id
 from integrations.sync.ingest_write import rows_copy, rows_insert
 from integrations.sync.refs import refs_drop_unchanged
-from integrations.sync.routing import receivers_for, routes_for
+from integrations.sync.routing import receivers_query, routes_for
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
 PERSON_FIELDS = (
@@ -130,8 +133,9 @@ class _Batch:
         self.changes: list[tuple[dict[str, Any], bool]] = []  # (row, is_secondary)
 
     def run(self) -> list[IngestResult]:
-        self._blank_prepare()
+        self._integrations_lock()
         live = self._drop_duplicates()
+        self._blank_prepare(len(live))
         self._load(live)
         refs_drop_unchanged(
             integration=self.integration,
@@ -151,14 +155,27 @@ class _Batch:
         self._write()
         return [result for result in self.results if result is not None]
 
-    def _blank_prepare(self) -> None:
-        # A new record's row starts from the model defaults; callable ones (the uuid, the
-        # empty address) are called per record so no two rows share a mutable value.
-        fields = self.model._meta.concrete_fields
+    def _integrations_lock(self) -> None:
+        # The batch's foreign-key check toward integrations, once (models/integrity.py): the
+        # sender and the receivers stay until this transaction commits.
+        sender = self.integration.pk
+        query = receivers_query(client_id=self.integration.client_id, kind=self.kind)
+        locked = integrations_lock_for_writing(query | Integration.objects.filter(pk=sender))
+        if sender not in {integration.pk for integration in locked}:
+            raise Integration.DoesNotExist("This integration was deleted.")
+        # Never back to the sender, even when it receives this kind too (no echo).
+        self.receivers = [integration for integration in locked if integration.pk != sender]
+
+    def _blank_prepare(self, count: int) -> None:
+        # A new record's row starts from the model defaults; callable ones (the empty
+        # address) are called per record so no two rows share a mutable value. Ids are made
+        # for the whole batch at once, in order (models/ids.py).
+        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
         self.fresh = [
             (f.attname, f.default) for f in fields if f.has_default() and callable(f.default)
         ]
         self.blank = {f.attname: f.get_default() for f in fields}
+        self.new_ids = iter(uuid7_many(count))
 
     def _drop_duplicates(self) -> list[int]:
         last = {rec["external_id"]: i for i, rec in enumerate(self.records)}
@@ -174,10 +191,8 @@ class _Batch:
     def _load(self, live: list[int]) -> None:
         fk = f"{self.kind}_id"
         ids = [self.records[i]["external_id"] for i in live]
-        self.link_of = dict(
-            ExternalLink.objects.filter(
-                integration=self.integration, kind=self.kind, external_id__in=ids
-            ).values_list("external_id", fk)
+        self.link_of = links_by_external_id(
+            integration_id=self.integration.pk, kind=self.kind, external_ids=ids
         )
         connector_ids = {
             uuid.UUID(str(self.records[i]["connector_id"]))
@@ -186,7 +201,7 @@ class _Batch:
         }
         stored = self.model.objects.filter(
             client_id=self.integration.client_id,
-            pk__in=set(self.link_of.values()) | connector_ids,
+            pk__any=set(self.link_of.values()) | connector_ids,
         ).order_by("pk")
         if connection.features.has_select_for_update:
             stored = stored.select_for_update()
@@ -196,16 +211,14 @@ class _Batch:
             self.linked_as = {
                 record_id: ext
                 for ext, record_id in ExternalLink.objects.filter(
-                    integration=self.integration, kind=self.kind, **{f"{fk}__in": connector_ids}
+                    integration=self.integration, kind=self.kind, **{f"{fk}__any": connector_ids}
                 ).values_list("external_id", fk)
             }
         self.prospect_of: dict[str, uuid.UUID] = {}
         wanted = {self.records[i].get("prospect_external_id") for i in live} - {None, ""}
         if self.kind == "member" and wanted:
-            self.prospect_of = dict(
-                ExternalLink.objects.filter(
-                    integration=self.integration, kind="prospect", external_id__in=wanted
-                ).values_list("external_id", "prospect_id")
+            self.prospect_of = links_by_external_id(
+                integration_id=self.integration.pk, kind="prospect", external_ids=wanted
             )
 
     def _default_lead_source(self, live: list[int]) -> None:
@@ -296,6 +309,7 @@ class _Batch:
         for name, default in self.fresh:
             row[name] = default()
         row.update(
+            id=next(self.new_ids),
             client_id=self.integration.client_id,
             source_integration_id=self.integration.pk,
             source_updated_at=rec.get("updated_at"),
@@ -397,9 +411,6 @@ class _Batch:
         ]
         if not delivered:
             return
-        receivers = receivers_for(
-            client_id=self.integration.client_id, source_id=self.integration.pk, kind=self.kind
-        )
         rows = [
             {
                 "integration_id": destination.pk,
@@ -410,7 +421,7 @@ class _Batch:
             }
             for change_id, change, secondary in delivered
             for destination in routes_for(
-                receivers=receivers, kind=self.kind, is_secondary=secondary
+                receivers=self.receivers, kind=self.kind, is_secondary=secondary
             )
         ]
         rows_insert(model=OutboxRow, rows=rows, now=self.now)

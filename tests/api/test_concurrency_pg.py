@@ -9,8 +9,9 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.models import ProtectedError
 
-from integrations.models import ExternalLink, Prospect
+from integrations.models import ExternalLink, Integration, OutboxRow, Prospect
 from integrations.sync.ingest import records_ingest
 
 pytestmark = [
@@ -21,26 +22,27 @@ pytestmark = [
 ]
 
 
+def _ingest_held_open(
+    sender, record: dict, inserted: threading.Event, release: threading.Event, out: dict
+) -> None:
+    """Ingest `record` in a transaction that stays open until `release` is set."""
+    try:
+        with transaction.atomic():
+            out["results"] = records_ingest(integration=sender, kind="prospect", records=[record])
+            inserted.set()
+            release.wait(10)
+    finally:
+        connections.close_all()
+
+
 def test_the_loser_of_a_create_race_retries_and_updates(sender, receiver):
     sender.default_lead_source_name = ""
     sender.save()
-    inserted, release = threading.Event(), threading.Event()
-    results = {}
-
-    def first():
-        try:
-            with transaction.atomic():
-                results["first"] = records_ingest(
-                    integration=sender,
-                    kind="prospect",
-                    records=[{"external_id": "P1", "first_name": "A", "last_name": "One"}],
-                )
-                inserted.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=first)
+    inserted, release, results = threading.Event(), threading.Event(), {}
+    record = {"external_id": "P1", "first_name": "A", "last_name": "One"}
+    thread = threading.Thread(
+        target=_ingest_held_open, args=(sender, record, inserted, release, results)
+    )
     thread.start()
     assert inserted.wait(10)
     timer = threading.Timer(0.5, release.set)  # let the second writer block on the link first
@@ -51,7 +53,93 @@ def test_the_loser_of_a_create_race_retries_and_updates(sender, receiver):
         records=[{"external_id": "P1", "first_name": "A", "last_name": "Two"}],
     )
     thread.join(10)
-    assert results["first"][0].status == "created"
+    assert results["results"][0].status == "created"
     assert second.status == "updated"
     assert Prospect.objects.get().last_name == "Two"
     assert ExternalLink.objects.filter(integration=sender).count() == 1
+
+
+@pytest.mark.parametrize("how", ["instance", "queryset"])
+def test_deleting_a_receiver_waits_for_a_running_ingest_then_is_protected(sender, receiver, how):
+    """No database foreign key on the outbox (models/integrity.py): the batch's key-share lock
+    and the locking delete together keep a delete from orphaning the rows a writer adds."""
+    inserted, release, out = threading.Event(), threading.Event(), {}
+    record = {"external_id": "P1", "first_name": "A", "last_name": "One"}
+    thread = threading.Thread(
+        target=_ingest_held_open, args=(sender, record, inserted, release, out)
+    )
+    thread.start()
+    assert inserted.wait(10)
+    outcome = {}
+
+    def delete():
+        try:
+            if how == "instance":
+                Integration.objects.get(pk=receiver.pk).delete()
+            else:
+                Integration.objects.filter(pk=receiver.pk).delete()
+            outcome["deleted"] = True
+        except ProtectedError:
+            outcome["protected"] = True
+        finally:
+            connections.close_all()
+
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    deleter.join(0.5)
+    assert deleter.is_alive(), "the delete must wait for the writer's transaction"
+    release.set()
+    thread.join(10)
+    deleter.join(10)
+    assert outcome == {"protected": True}
+    assert OutboxRow.objects.filter(integration_id=receiver.pk).count() == 1
+    assert Integration.objects.filter(pk=receiver.pk).exists()
+
+
+def test_an_ingest_after_its_integration_was_deleted_finds_no_integration(sender, receiver):
+    """A writer that starts while the delete holds the row waits, then finds it gone."""
+    stale = Integration.objects.get(pk=sender.pk)
+    locked, release = threading.Event(), threading.Event()
+
+    def delete():
+        try:
+            with transaction.atomic():
+                Integration.objects.filter(pk=sender.pk).select_for_update().get()
+                locked.set()
+                release.wait(10)
+                Integration.objects.filter(pk=sender.pk).delete()
+        finally:
+            connections.close_all()
+
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    assert locked.wait(10)
+    threading.Timer(0.3, release.set).start()
+    with pytest.raises(Integration.DoesNotExist):
+        records_ingest(
+            integration=stale,
+            kind="prospect",
+            records=[{"external_id": "P1", "first_name": "A", "last_name": "One"}],
+        )
+    deleter.join(10)
+    assert not Prospect.objects.exists()
+    assert not OutboxRow.objects.exists()
+
+
+def test_deleting_a_record_while_a_writer_links_it_takes_the_new_link_too(sender, receiver):
+    [created] = records_ingest(
+        integration=receiver,
+        kind="prospect",
+        records=[{"external_id": "R1", "first_name": "A", "last_name": "One"}],
+    )
+    linked, release, out = threading.Event(), threading.Event(), {}
+    record = {"external_id": "P1", "connector_id": str(created.id)}
+    writer = threading.Thread(target=_ingest_held_open, args=(sender, record, linked, release, out))
+    writer.start()
+    assert linked.wait(10)
+    threading.Timer(0.3, release.set).start()
+    Prospect.objects.get(pk=created.id).delete()  # waits for the writer, then cascades
+    writer.join(10)
+    assert out["results"][0].status in ("updated", "unchanged")
+    assert not Prospect.objects.exists()
+    assert not ExternalLink.objects.exists()

@@ -1,0 +1,79 @@
+"""Referential integrity of the ingest tables, set-based rather than one check per row.
+
+Records, links, changes and outbox rows refer to their client, integrations and records
+without database foreign keys (`db_constraint=False`). PostgreSQL checks a foreign key with
+one trigger call per inserted row, at commit: for a 500-record batch (a prospect, a link, a
+change and two outbox rows each) ~5,000 checks and ~16 ms of the database's time, the largest
+single cost of ingest (docs/performance.md, "Partner API"). Worse, a check against a table
+that grows in the same transaction (a link's new prospect, an outbox row's new change) runs a
+plan made from the table's statistics: analyzed while nearly empty, that plan is a sequential
+scan per row, and a batch's commit took 170 ms. The same guarantee is kept with one lock per
+batch instead:
+
+- a writer locks the integrations it writes for with `FOR KEY SHARE` (what the foreign-key
+  trigger does per row, done once: `integrations_lock_for_writing`), so none of them can be
+  deleted before the writer commits; an integration deleted before that is not found;
+- existing records a writer touches are locked `FOR UPDATE` (ingest does), and a new record
+  is written in the same transaction as its link, change and outbox rows;
+- a delete of a client, an integration or a record first locks its rows `FOR UPDATE`, which
+  waits for those writers to commit, and only then runs Django's PROTECT and CASCADE: they see
+  every row written meanwhile (`LockingDeleteQuerySet`, `LockingDeleteModel`).
+
+A client is covered through its integrations: an integration refers to its client with a real
+foreign key, and every record, link and change is written under a lock on one of the client's
+integrations. Changes are never deleted while outbox rows refer to them (PROTECT). The
+references to remote staff and lead sources keep their database foreign keys (a small table,
+checked only where set). SQLite serializes write transactions, so the locks are
+PostgreSQL-only.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, connections, models, router, transaction
+
+
+def integrations_lock_for_writing(queryset: models.QuerySet) -> list:
+    """The integrations of `queryset`, locked against deletion until the transaction ends."""
+    if not connection.features.has_select_for_update:
+        return list(queryset)
+    # Django's select_for_update() has no KEY SHARE (the weakest lock, which writers of the
+    # same integration do not wait for): the queryset's own SQL with the clause added.
+    sql, params = queryset.query.sql_with_params()
+    return list(queryset.model.objects.raw(f"{sql} FOR KEY SHARE", params))
+
+
+def _rows_lock(queryset: models.QuerySet) -> None:
+    if connections[queryset.db].features.has_select_for_update:
+        locked = queryset.model._base_manager.using(queryset.db).filter(
+            pk__in=queryset.order_by().values("pk")
+        )
+        list(locked.select_for_update().values_list("pk", flat=True))
+
+
+class LockingDeleteQuerySet(models.QuerySet):
+    """`delete()` locks the rows first, so writers that hold them finish before PROTECT runs."""
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        with transaction.atomic(using=self.db):
+            _rows_lock(self)
+            return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class LockingDeleteModel(models.Model):
+    """A model whose rows are locked before they are deleted (see the module's note)."""
+
+    objects = LockingDeleteQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict]:
+        db = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=db):
+            _rows_lock(type(self)._base_manager.using(db).filter(pk=self.pk))
+            return super().delete(using=db, keep_parents=keep_parents)
+
+    delete.alters_data = True
