@@ -11,6 +11,8 @@ its stored value; `null` or `""` clears it), and the list of `{"field", "message
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 
 from integrations.models.choices import Gender, MemberStatus
 
@@ -86,6 +88,22 @@ def external_id_value(value: Any, field: str, errors: list[FieldError]) -> str |
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _domain_valid(domain_part: str) -> bool:
+    return EmailValidator().validate_domain_part(domain_part)
+
+
+class _EmailValidator(EmailValidator):
+    """Django's email check, remembering its verdict on each domain: a batch's addresses
+    share a handful of domains, and the domain regex is most of the check's cost."""
+
+    def validate_domain_part(self, domain_part: str) -> bool:
+        return _domain_valid(domain_part)
+
+
+validate_email = _EmailValidator()
+
+
 def email_value(value: Any, field: str, errors: list[FieldError]) -> str | None:
     value = string_value(value, field, errors, 254)
     if not value:
@@ -99,19 +117,33 @@ def email_value(value: Any, field: str, errors: list[FieldError]) -> str | None:
     return value
 
 
+# Already E.164 and in the North American Numbering Plan (+1, an area code that starts with
+# 2-9, 10 digits): parsing gives the same string back (test_normalize.py proves it against
+# phonenumbers), at a tenth of the cost.
+NANP_E164 = re.compile(r"\+1[2-9]\d{9}")
+
+
 def phone_value(value: Any, field: str, errors: list[FieldError], region: str) -> str | None:
     value = string_value(value, field, errors, 50)
     if not value:
         return value
+    if NANP_E164.fullmatch(value):
+        return value
+    number, problem = phone_parsed(value, region)
+    if problem:
+        errors.append({"field": field, "message": problem})
+    return number
+
+
+def phone_parsed(value: str, region: str) -> tuple[str | None, str | None]:
+    """`value` in E.164 by phonenumbers, and None; or None and what is wrong with it."""
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        errors.append({"field": field, "message": "Not a phone number."})
-        return None
+        return None, "Not a phone number."
     if not phonenumbers.is_possible_number(number):
-        errors.append({"field": field, "message": "Not a possible phone number."})
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None, "Not a possible phone number."
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 def date_value(value: Any, field: str, errors: list[FieldError]) -> dt.date | object | None:
