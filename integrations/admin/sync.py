@@ -42,6 +42,9 @@ class ChangeAdmin(BigTableMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the change log is kept: deliveries and the feed refer to it
+
 
 class ClientFilter(admin.SimpleListFilter):
     """Deliveries of one client (by id: the client list can be long, so it is typed)."""

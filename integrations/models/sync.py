@@ -79,8 +79,14 @@ class OutboxRow(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # Not indexed: rows are found by integration and record, or by the feed's order; a
+    # change is never deleted (the change log is kept, the admin cannot delete it).
     change = models.ForeignKey(
-        Change, on_delete=models.PROTECT, related_name="outbox", db_constraint=False
+        Change,
+        on_delete=models.PROTECT,
+        related_name="outbox",
+        db_constraint=False,
+        db_index=False,
     )
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
     record_id = models.UUIDField()
@@ -108,11 +114,24 @@ class OutboxRow(models.Model):
         ordering = ["id"]
         verbose_name = "delivery"
         verbose_name_plural = "deliveries"
+        # Every index here costs each ingest write (two outbox rows per record in a typical
+        # club): four entries per new row. The two partial ones hold only rows waiting to be
+        # sent (claims, the sweep) and rows that need someone (held, sending, failed: the
+        # stuck-send sweep, the admin's status filter); a row enters the second only when
+        # delivery updates it, never at ingest.
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"]),
-            models.Index(fields=["integration", "id"]),
             models.Index(fields=["integration", "record_id", "id"]),
             models.Index(fields=["integration", "txid", "id"], name="outbox_feed_order"),
+            models.Index(
+                fields=["integration", "id"],
+                condition=models.Q(status="pending"),
+                name="outbox_pending",
+            ),
+            models.Index(
+                fields=["status", "id"],
+                condition=models.Q(status__in=["held", "sending", "failed"]),
+                name="outbox_open",
+            ),
         ]
 
     def __str__(self) -> str:
