@@ -186,6 +186,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 CONNECTOR_API_RATE = os.environ.get("CONNECTOR_API_RATE", "6000/min")
+# The country a phone number without "+" is read in, when the record's address gives none.
+CONNECTOR_DEFAULT_PHONE_REGION = os.environ.get("CONNECTOR_DEFAULT_PHONE_REGION", "US")
 
 # Background work: django-q2. Redis when REDIS_URL is set, the database (ORM broker) otherwise.
 # A task may run at most `timeout` seconds; it is handed out again after `retry` seconds if its

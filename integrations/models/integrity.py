@@ -32,14 +32,15 @@ from __future__ import annotations
 from django.db import connection, connections, models, router, transaction
 
 
-def integrations_lock_for_writing(queryset: models.QuerySet) -> list:
-    """The integrations of `queryset`, locked against deletion until the transaction ends."""
-    if not connection.features.has_select_for_update:
-        return list(queryset)
-    # Django's select_for_update() has no KEY SHARE (the weakest lock, which writers of the
-    # same integration do not wait for): the queryset's own SQL with the clause added.
-    sql, params = queryset.query.sql_with_params()
-    return list(queryset.model.objects.raw(f"{sql} FOR KEY SHARE", params))
+def integrations_lock_for_writing(sql: str, params: list) -> list:
+    """The integrations `sql` selects (all columns), locked against deletion until the
+    transaction ends: `FOR KEY SHARE`, the weakest row lock, which writers of the same
+    integration do not wait for (Django's select_for_update() has no such mode)."""
+    from integrations.models import Integration
+
+    if connection.features.has_select_for_update:
+        sql = f"{sql} FOR KEY SHARE"
+    return list(Integration.objects.raw(sql, params))
 
 
 def _rows_lock(queryset: models.QuerySet) -> None:

@@ -37,11 +37,10 @@ from django.utils import timezone
 from integrations.models import Change, ExternalLink, Integration, Member, OutboxRow, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.models.ids import uuid7_many
-from integrations.models.integrity import integrations_lock_for_writing
 from integrations.selectors import links_by_external_id
 from integrations.sync.ingest_write import rows_copy, rows_insert
 from integrations.sync.refs import refs_drop_unchanged
-from integrations.sync.routing import receivers_query, routes_for
+from integrations.sync.routing import routes_for, sender_and_receivers_lock
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
 PERSON_FIELDS = (
@@ -120,6 +119,9 @@ class _Batch:
 
     def __init__(self, *, integration: Integration, kind: str, records: list[dict]) -> None:
         self.integration = integration
+        # Read once: a model's pk and foreign-key attributes go through descriptors.
+        self.integration_id: int = integration.pk
+        self.client_id: str = integration.client_id
         self.kind = kind
         self.model = Prospect if kind == "prospect" else Member
         self.fields = record_fields(kind)
@@ -158,13 +160,11 @@ class _Batch:
     def _integrations_lock(self) -> None:
         # The batch's foreign-key check toward integrations, once (models/integrity.py): the
         # sender and the receivers stay until this transaction commits.
-        sender = self.integration.pk
-        query = receivers_query(client_id=self.integration.client_id, kind=self.kind)
-        locked = integrations_lock_for_writing(query | Integration.objects.filter(pk=sender))
-        if sender not in {integration.pk for integration in locked}:
+        sender, self.receivers = sender_and_receivers_lock(
+            client_id=self.client_id, sender_id=self.integration_id, kind=self.kind
+        )
+        if sender is None:
             raise Integration.DoesNotExist("This integration was deleted.")
-        # Never back to the sender, even when it receives this kind too (no echo).
-        self.receivers = [integration for integration in locked if integration.pk != sender]
 
     def _blank_prepare(self, count: int) -> None:
         # A new record's row starts from the model defaults; callable ones (the empty
@@ -192,20 +192,20 @@ class _Batch:
         fk = f"{self.kind}_id"
         ids = [self.records[i]["external_id"] for i in live]
         self.link_of = links_by_external_id(
-            integration_id=self.integration.pk, kind=self.kind, external_ids=ids
+            integration_id=self.integration_id, kind=self.kind, external_ids=ids
         )
         connector_ids = {
             uuid.UUID(str(self.records[i]["connector_id"]))
             for i in live
             if self.records[i].get("connector_id")
         }
-        stored = self.model.objects.filter(
-            client_id=self.integration.client_id,
-            pk__any=set(self.link_of.values()) | connector_ids,
-        ).order_by("pk")
-        if connection.features.has_select_for_update:
-            stored = stored.select_for_update()
-        self.stored = {obj.pk: obj for obj in stored}
+        self.stored = {}
+        record_ids = set(self.link_of.values()) | connector_ids
+        if record_ids:  # none when every record is new (a first import): nothing to load
+            stored = self.model.objects.filter(client_id=self.client_id, pk__any=record_ids)
+            if connection.features.has_select_for_update:
+                stored = stored.select_for_update()
+            self.stored = {obj.pk: obj for obj in stored.order_by("pk")}
         self.linked_as: dict[uuid.UUID, str] = {}
         if connector_ids:
             self.linked_as = {
@@ -218,7 +218,7 @@ class _Batch:
         wanted = {self.records[i].get("prospect_external_id") for i in live} - {None, ""}
         if self.kind == "member" and wanted:
             self.prospect_of = links_by_external_id(
-                integration_id=self.integration.pk, kind="prospect", external_ids=wanted
+                integration_id=self.integration_id, kind="prospect", external_ids=wanted
             )
 
     def _default_lead_source(self, live: list[int]) -> None:
@@ -295,7 +295,7 @@ class _Batch:
     def _link(self, ext: str, record_id: uuid.UUID) -> None:
         self.links.append(
             {
-                "integration_id": self.integration.pk,
+                "integration_id": self.integration_id,
                 "kind": self.kind,
                 "external_id": ext,
                 "prospect_id": record_id if self.kind == "prospect" else None,
@@ -310,8 +310,8 @@ class _Batch:
             row[name] = default()
         row.update(
             id=next(self.new_ids),
-            client_id=self.integration.client_id,
-            source_integration_id=self.integration.pk,
+            client_id=self.client_id,
+            source_integration_id=self.integration_id,
             source_updated_at=rec.get("updated_at"),
             created_at=self.now,
             updated_at=self.now,
@@ -370,11 +370,11 @@ class _Batch:
         """`row`: the record's values by attribute name (a new row, or a stored instance's
         `vars()`, which holds every loaded field under its attribute name)."""
         change = {
-            "client_id": self.integration.client_id,
+            "client_id": self.client_id,
             "kind": self.kind,
             "record_id": row["id"],
             "event_type": f"{self.kind}.{action}",
-            "source_integration_id": self.integration.pk,
+            "source_integration_id": self.integration_id,
             "data": self._snapshot(row, converted, former),
             "source_updated_at": row["source_updated_at"],
         }
@@ -382,11 +382,11 @@ class _Batch:
 
     def _ignored(self, obj: Any, incoming: Any) -> None:
         change = {
-            "client_id": self.integration.client_id,
+            "client_id": self.client_id,
             "kind": self.kind,
             "record_id": obj.pk,
             "event_type": f"{self.kind}.ignored",
-            "source_integration_id": self.integration.pk,
+            "source_integration_id": self.integration_id,
             "data": {"reason": "older than stored", "stored": _json(obj.source_updated_at)},
             "source_updated_at": incoming,
         }
@@ -411,18 +411,26 @@ class _Batch:
         ]
         if not delivered:
             return
+        routes = {
+            secondary: [
+                dest.pk
+                for dest in routes_for(
+                    receivers=self.receivers, kind=self.kind, is_secondary=secondary
+                )
+            ]
+            for secondary in (False, True)
+        }
+        kind = self.kind
         rows = [
             {
-                "integration_id": destination.pk,
+                "integration_id": destination,
                 "change_id": change_id,
-                "kind": self.kind,
+                "kind": kind,
                 "record_id": change["record_id"],
                 "event_type": change["event_type"],
             }
             for change_id, change, secondary in delivered
-            for destination in routes_for(
-                receivers=self.receivers, kind=self.kind, is_secondary=secondary
-            )
+            for destination in routes[secondary]
         ]
         rows_insert(model=OutboxRow, rows=rows, now=self.now)
         # Wake the delivery workers for these destinations once this transaction commits.

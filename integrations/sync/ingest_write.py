@@ -5,8 +5,9 @@ several times faster than a multi-row INSERT built by the ORM, which spends most
 500-record batch compiling parameters. Elsewhere (SQLite) `bulk_create`.
 
 Rows are dicts of attribute names; any field a row leaves out takes its model default
-(`auto_now` fields take `now`), and database defaults (the serial id, `OutboxRow.txid`) are
-left to the database, so a field added to these models later keeps working.
+(`auto_now` fields take `now`), except what the database fills itself: database defaults (the
+serial id, `OutboxRow.txid`, an outbox row's starting state) and the NULL of a nullable column
+without a default. So a field added to these models later keeps working.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ from psycopg.types.json import set_json_dumps
 
 
 def _db_side(field: models.Field, given: frozenset[str]) -> bool:
+    """Whether the database fills this column of rows that leave it out: a database default,
+    the serial id, or NULL (a nullable column with no default at all)."""
     if field.attname in given:
         return False
-    return field.db_default is not NOT_PROVIDED or (field.primary_key and field.auto_created)
+    if field.db_default is not NOT_PROVIDED or (field.primary_key and field.auto_created):
+        return True
+    return field.null and not field.has_default()
 
 
 def _default(field: models.Field, now: dt.datetime) -> Any:

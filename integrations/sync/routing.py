@@ -9,27 +9,39 @@ Per-destination options narrow it further:
   those with `include_conversions` on are told which prospect it was (the event's
   `prospect_id` / `prospect_external_id`); the others get a plain member.
 
-`receivers_query(...)` loads the candidates once per batch (ingest locks them as it reads);
+`sender_and_receivers_lock(...)` loads the candidates once per batch (and locks them);
 `routes_for(...)` is pure.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db import connection
 
 from integrations.models import Integration
 from integrations.models.choices import DataKind, Direction
+from integrations.models.integrity import integrations_lock_for_writing
 
 
-def receivers_query(*, client_id: str, kind: str) -> QuerySet[Integration]:
-    """The client's enabled integrations that receive `kind` (the source included)."""
+def sender_and_receivers_lock(
+    *, client_id: str, sender_id: int, kind: str
+) -> tuple[Integration | None, list[Integration]]:
+    """The sender, and the client's enabled integrations that receive `kind` except the sender
+    (no echo): one query, the rows locked against deletion until the transaction ends
+    (models/integrity.py). The sender is None when it no longer exists.
+
+    Plain SQL: this runs for every ingest batch, and building the same filter with the ORM
+    cost more than the query itself.
+    """
     data = [DataKind.BOTH, DataKind.PROSPECTS if kind == "prospect" else DataKind.MEMBERS]
-    return Integration.objects.filter(
-        client_id=client_id,
-        enabled=True,
-        direction__in=[Direction.RECEIVE, Direction.BOTH],
-        data__in=data,
-    ).order_by("id")
+    table = connection.ops.quote_name(Integration._meta.db_table)
+    sql = (
+        f"SELECT * FROM {table} WHERE client_id = %s AND (id = %s OR (enabled"  # noqa: S608 - our table name
+        " AND direction IN (%s, %s) AND data IN (%s, %s))) ORDER BY id"
+    )
+    params = [client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
+    found = integrations_lock_for_writing(sql, params)
+    sender = next((row for row in found if row.pk == sender_id), None)
+    return sender, [row for row in found if row.pk != sender_id]
 
 
 def routes_for(
