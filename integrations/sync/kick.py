@@ -20,12 +20,19 @@ def deliveries_kick(*, integration_ids: Iterable[int]) -> None:
     """Queue a delivery task per destination once the current transaction commits.
 
     Called by ingest for the destinations it wrote rows for; outside a transaction it queues
-    at once. The periodic sweep catches anything a lost kick leaves behind.
+    at once. The periodic sweep catches anything a lost kick leaves behind, so a broker that
+    fails here is logged, not raised: the data is committed and the request answers as it
+    should. The tasks are queued in one transaction: with the ORM broker, one commit for all.
     """
-    for integration_id in sorted(set(integration_ids)):
-        transaction.on_commit(
-            lambda integration_id=integration_id: delivery_enqueue(integration_id=integration_id)
-        )
+    ids = sorted(set(integration_ids))
+
+    def enqueue() -> None:
+        with transaction.atomic():
+            for integration_id in ids:
+                delivery_enqueue(integration_id=integration_id)
+
+    if ids:
+        transaction.on_commit(enqueue, robust=True)
 
 
 def delivery_loop_enqueue() -> None:

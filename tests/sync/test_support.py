@@ -173,3 +173,24 @@ def test_sync_now_without_arguments_is_one_line_and_non_zero():
 
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "CLIENT_ID PLATFORM_SLUG" in done.stderr
+
+
+def test_a_broker_that_fails_after_commit_does_not_fail_the_write(
+    source, destination, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The kick is best effort (the sweep queues what it missed): the data stays stored."""
+    from integrations.sync import kick
+    from integrations.sync.ingest import records_ingest
+
+    def broken(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(kick, "delivery_enqueue", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        [result] = records_ingest(
+            integration=source,
+            kind="prospect",
+            records=[{"external_id": "K1", "first_name": "A", "last_name": "B"}],
+        )
+    assert result.status == "created"
+    assert OutboxRow.objects.filter(integration=destination).count() == 1
