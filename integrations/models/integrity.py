@@ -19,6 +19,10 @@ batch instead:
   waits for those writers to commit, and only then runs Django's PROTECT and CASCADE: they see
   every row written meanwhile (`LockingDeleteQuerySet`, `LockingDeleteModel`).
 
+Code that locks an integration row only to take turns with itself (a matching run, creating
+a lead source at a destination) takes `FOR NO KEY UPDATE`: those exclude one another but not
+the writers' key-share locks, so neither waits for the other.
+
 A client is covered through its integrations: an integration refers to its client with a real
 foreign key, and every record, link and change is written under a lock on one of the client's
 integrations. Changes are never deleted while outbox rows refer to them (PROTECT). The

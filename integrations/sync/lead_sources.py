@@ -30,7 +30,7 @@ def lead_source_create_at(
     (a row lock on the integration) so two workers never create the same source twice.
     """
     with transaction.atomic():
-        Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        Integration.objects.select_for_update(no_key=True).filter(pk=integration.pk).first()
         lead_source = _client_lead_source(integration=integration, source=source)
         existing = _destination_remote(integration=integration, lead_source=lead_source)
         if existing is not None:

@@ -39,7 +39,9 @@ def staff_directory_sync(*, client: Client) -> list[int]:
     Returns the ids of the directory people that changed (created, renamed, (de)activated).
     """
     # Lock the client's integrations: two runs for one client never race on the same rows.
-    list(Integration.objects.select_for_update().filter(client=client).values_list("pk"))
+    # NO KEY UPDATE: runs exclude each other, not ingest's key-share locks (integrity.py).
+    integrations = Integration.objects.select_for_update(no_key=True).filter(client=client)
+    list(integrations.values_list("pk"))
     primary = primary_integration(client_id=client.pk)
     remotes = list(RemoteStaff.objects.filter(integration=primary)) if primary else []
     existing = {p.external_id: p for p in StaffPerson.objects.filter(client=client)}

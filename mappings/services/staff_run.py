@@ -65,7 +65,7 @@ def save_staff_rows(rows: list[StaffMapping]) -> None:
 @transaction.atomic
 def staff_match_run(*, integration: Integration) -> MatchSummary:
     """Match the remote staff against the directory; confirmed rows stay as they are."""
-    Integration.objects.select_for_update().filter(pk=integration.pk).first()
+    Integration.objects.select_for_update(no_key=True).filter(pk=integration.pk).first()
     mappings = {m.remote_id: m for m in StaffMapping.objects.filter(integration=integration)}
     fixed = [_fixed(m) for m in mappings.values() if m.confirmed]
     decisions = match_staff(

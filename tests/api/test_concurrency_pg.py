@@ -143,3 +143,26 @@ def test_deleting_a_record_while_a_writer_links_it_takes_the_new_link_too(sender
     assert out["results"][0].status in ("updated", "unchanged")
     assert not Prospect.objects.exists()
     assert not ExternalLink.objects.exists()
+
+
+def test_a_matching_run_does_not_wait_for_a_running_ingest(sender, receiver):
+    """A matching run locks its integration to take turns with other runs (NO KEY UPDATE),
+    which does not conflict with the key-share lock a running ingest batch holds on it."""
+    from mappings.services.staff_run import staff_match_run
+
+    inserted, release, out = threading.Event(), threading.Event(), {}
+    record = {"external_id": "P1", "first_name": "A", "last_name": "One"}
+    writer = threading.Thread(
+        target=_ingest_held_open, args=(sender, record, inserted, release, out)
+    )
+    writer.start()
+    assert inserted.wait(10)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            staff_match_run(integration=sender)  # would time out waiting under FOR UPDATE
+    finally:
+        release.set()
+        writer.join(10)
+    assert out["results"][0].status == "created"
