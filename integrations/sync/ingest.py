@@ -34,11 +34,11 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from integrations.models import Change, ExternalLink, Integration, Member, OutboxRow, Prospect
+from integrations.models import Change, ExternalLink, Integration, Member, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.models.ids import uuid7_many
 from integrations.selectors import links_by_external_id
-from integrations.sync.ingest_write import rows_copy, rows_insert
+from integrations.sync.ingest_write import outbox_fan_out, rows_copy, rows_insert
 from integrations.sync.refs import refs_drop_unchanged
 from integrations.sync.routing import routes_for, sender_and_receivers_lock
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
@@ -404,36 +404,19 @@ class _Batch:
         rows_insert(model=ExternalLink, rows=self.links, now=self.now)
         changes = [change for change, _ in self.changes]
         change_ids = rows_insert(model=Change, rows=changes, now=self.now, need_ids=True)
-        delivered = [
-            (change_id, change, secondary)
-            for change_id, (change, secondary) in zip(change_ids, self.changes, strict=True)
-            if not change["event_type"].endswith(".ignored")
-        ]
-        if not delivered:
-            return
-        routes = {
-            secondary: [
-                dest.pk
-                for dest in routes_for(
-                    receivers=self.receivers, kind=self.kind, is_secondary=secondary
-                )
-            ]
-            for secondary in (False, True)
-        }
-        kind = self.kind
-        rows = [
-            {
-                "integration_id": destination,
-                "change_id": change_id,
-                "kind": kind,
-                "record_id": change["record_id"],
-                "event_type": change["event_type"],
-            }
-            for change_id, change, secondary in delivered
-            for destination in routes[secondary]
-        ]
-        rows_insert(model=OutboxRow, rows=rows, now=self.now)
+        # The outbox rows, per route (members: secondary ones go only where included).
+        delivered: dict[bool, list[int]] = {False: [], True: []}
+        for change_id, (change, secondary) in zip(change_ids, self.changes, strict=True):
+            if not change["event_type"].endswith(".ignored"):
+                delivered[secondary].append(change_id)
+        destinations: set[int] = set()
+        for secondary, ids in delivered.items():
+            routes = routes_for(receivers=self.receivers, kind=self.kind, is_secondary=secondary)
+            if ids and routes:
+                route_ids = [dest.pk for dest in routes]
+                outbox_fan_out(change_ids=ids, destination_ids=route_ids, now=self.now)
+                destinations.update(route_ids)
         # Wake the delivery workers for these destinations once this transaction commits.
         from integrations.sync.kick import deliveries_kick
 
-        deliveries_kick(integration_ids={row["integration_id"] for row in rows})
+        deliveries_kick(integration_ids=destinations)
