@@ -31,8 +31,16 @@ class PersonRecord(LockingDeleteModel):
     notes = models.TextField(blank=True, max_length=5000)
     # Owner and source as the sender named them: its remote staff / lead source record.
     # Translated into each destination's ids at delivery time, through the mappings.
+    # No database constraint on either (`integrity.py`). The owner's index is partial (the
+    # subclasses' Meta): only records with an owner are looked up by it (mapping releases).
     staff_owner = models.ForeignKey(
-        "mappings.RemoteStaff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "mappings.RemoteStaff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # Not indexed (nor is source_integration): no query looks records up by them, and each
     # index costs every ingest write (docs/performance.md, "Partner API").
@@ -43,6 +51,7 @@ class PersonRecord(LockingDeleteModel):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     source_integration = models.ForeignKey(
         "integrations.Integration",
@@ -81,6 +90,11 @@ class Prospect(PersonRecord):
             models.Index(fields=["client", "-created_at"]),
             models.Index(fields=["email"]),
             models.Index(fields=["-created_at"]),
+            models.Index(
+                fields=["staff_owner"],
+                condition=Q(staff_owner__isnull=False),
+                name="%(class)s_staff_owner",
+            ),
         ]
 
 
@@ -108,6 +122,11 @@ class Member(PersonRecord):
             models.Index(fields=["client", "-created_at"]),
             models.Index(fields=["email"]),
             models.Index(fields=["-created_at"]),
+            models.Index(
+                fields=["staff_owner"],
+                condition=Q(staff_owner__isnull=False),
+                name="%(class)s_staff_owner",
+            ),
         ]
 
 

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from integrations.models.integrity import LockingDeleteModel
 from mappings.models.staff import MappingStatus
 
 
-class RemoteLeadSource(models.Model):
+class RemoteLeadSource(LockingDeleteModel):
     """A lead source in one integration's platform."""
 
     integration = models.ForeignKey(

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from integrations.models.integrity import LockingDeleteModel
+
 
 class MappingStatus(models.TextChoices):
     MATCHED = "matched", "matched"
@@ -25,7 +27,7 @@ class MappingMethod(models.TextChoices):
     CREATED = "created", "created in the platform"
 
 
-class RemoteStaff(models.Model):
+class RemoteStaff(LockingDeleteModel):
     """A staff record in one integration's platform, as that platform lists it."""
 
     integration = models.ForeignKey(

@@ -13,6 +13,7 @@ from django.db.models import ProtectedError
 
 from integrations.models import ExternalLink, Integration, OutboxRow, Prospect
 from integrations.sync.ingest import records_ingest
+from mappings.models import RemoteLeadSource, RemoteStaff
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -166,3 +167,75 @@ def test_a_matching_run_does_not_wait_for_a_running_ingest(sender, receiver):
         release.set()
         writer.join(10)
     assert out["results"][0].status == "created"
+
+
+ROSTER_REFS = [
+    ("lead_source", RemoteLeadSource, {"external_id": "walkin", "name": "Walk-in"}),
+    ("staff_owner", RemoteStaff, {"external_id": "s1", "email": "sam@club.example"}),
+]
+
+
+@pytest.mark.parametrize(("field", "model", "ref"), ROSTER_REFS)
+def test_deleting_a_roster_row_waits_for_a_batch_that_refers_to_it(
+    sender, receiver, field, model, ref
+):
+    """No database foreign key to remote staff and lead sources (models/integrity.py): the
+    batch's key-share lock makes the delete wait, so its SET_NULL sees the new record."""
+    row = model.objects.create(integration=sender, external_id=ref["external_id"])
+    inserted, release, out = threading.Event(), threading.Event(), {}
+    record = {"external_id": "P1", "first_name": "A", "last_name": "One", field: ref}
+    writer = threading.Thread(
+        target=_ingest_held_open, args=(sender, record, inserted, release, out)
+    )
+    writer.start()
+    assert inserted.wait(10)
+
+    def delete():
+        try:
+            model.objects.filter(pk=row.pk).delete()
+        finally:
+            connections.close_all()
+
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    deleter.join(0.5)
+    assert deleter.is_alive(), "the delete must wait for the writer's transaction"
+    release.set()
+    writer.join(10)
+    deleter.join(10)
+    assert out["results"][0].status == "created"
+    assert not model.objects.filter(pk=row.pk).exists()
+    assert getattr(Prospect.objects.get(), f"{field}_id") is None
+
+
+def test_a_batch_whose_lead_source_was_deleted_before_it_locked_it_starts_over(
+    sender, receiver, monkeypatch
+):
+    from integrations.sync import ingest
+
+    resolve, calls = ingest.lead_source_refs_resolve, []
+
+    def resolve_then_lose_the_row(**kwargs):
+        ids = resolve(**kwargs)
+        calls.append(ids)
+        if len(calls) == 1:  # another session deletes the row between the read and the lock
+            thread = threading.Thread(
+                target=lambda: (RemoteLeadSource.objects.filter(pk__in=ids).delete(),
+                                connections.close_all())
+            )  # fmt: skip
+            thread.start()
+            thread.join(10)
+        return ids
+
+    RemoteLeadSource.objects.create(integration=sender, external_id="walkin", name="Walk-in")
+    monkeypatch.setattr(ingest, "lead_source_refs_resolve", resolve_then_lose_the_row)
+    [result] = records_ingest(
+        integration=sender,
+        kind="prospect",
+        records=[{"external_id": "P1", "lead_source": {"external_id": "walkin"}}],
+    )
+    assert result.status == "created"
+    assert len(calls) == 2
+    prospect = Prospect.objects.get()
+    assert prospect.lead_source_id == calls[1][0] != calls[0][0]
+    assert RemoteLeadSource.objects.get().external_id == "walkin"  # made again, as a placeholder
