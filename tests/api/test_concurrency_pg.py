@@ -36,6 +36,25 @@ def _ingest_held_open(
         connections.close_all()
 
 
+def _delete_waits_for_the_writer(delete, release: threading.Event, writer: threading.Thread):
+    """Run `delete` in another session: it must block while the writer's transaction is open;
+    then let the writer commit, and wait for both."""
+
+    def run():
+        try:
+            delete()
+        finally:
+            connections.close_all()
+
+    deleter = threading.Thread(target=run)
+    deleter.start()
+    deleter.join(0.5)
+    assert deleter.is_alive(), "the delete must wait for the writer's transaction"
+    release.set()
+    writer.join(10)
+    deleter.join(10)
+
+
 def test_the_loser_of_a_create_race_retries_and_updates(sender, receiver):
     sender.default_lead_source_name = ""
     sender.save()
@@ -82,16 +101,8 @@ def test_deleting_a_receiver_waits_for_a_running_ingest_then_is_protected(sender
             outcome["deleted"] = True
         except ProtectedError:
             outcome["protected"] = True
-        finally:
-            connections.close_all()
 
-    deleter = threading.Thread(target=delete)
-    deleter.start()
-    deleter.join(0.5)
-    assert deleter.is_alive(), "the delete must wait for the writer's transaction"
-    release.set()
-    thread.join(10)
-    deleter.join(10)
+    _delete_waits_for_the_writer(delete, release, thread)
     assert outcome == {"protected": True}
     assert OutboxRow.objects.filter(integration_id=receiver.pk).count() == 1
     assert Integration.objects.filter(pk=receiver.pk).exists()
@@ -190,19 +201,7 @@ def test_deleting_a_roster_row_waits_for_a_batch_that_refers_to_it(
     writer.start()
     assert inserted.wait(10)
 
-    def delete():
-        try:
-            model.objects.filter(pk=row.pk).delete()
-        finally:
-            connections.close_all()
-
-    deleter = threading.Thread(target=delete)
-    deleter.start()
-    deleter.join(0.5)
-    assert deleter.is_alive(), "the delete must wait for the writer's transaction"
-    release.set()
-    writer.join(10)
-    deleter.join(10)
+    _delete_waits_for_the_writer(model.objects.filter(pk=row.pk).delete, release, writer)
     assert out["results"][0].status == "created"
     assert not model.objects.filter(pk=row.pk).exists()
     assert getattr(Prospect.objects.get(), f"{field}_id") is None
