@@ -56,6 +56,12 @@ def send_concurrency() -> int:
     return max(int(setting("CONNECTOR_SEND_CONCURRENCY", 8)), 1)
 
 
+def kick_every_seconds() -> float:
+    """A process queues a delivery task for one destination at most this often (the delivery
+    loop polls every 0.1 s meanwhile, so rows written in between wait no longer)."""
+    return float(setting("CONNECTOR_KICK_EVERY_SECONDS", 0.5))
+
+
 def delivery_loop_seconds() -> float:
     """One turn of the delivery loop task; a stopping cluster waits at most this long."""
     return float(setting("CONNECTOR_DELIVERY_LOOP_SECONDS", 5.0))

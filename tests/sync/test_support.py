@@ -194,3 +194,32 @@ def test_a_broker_that_fails_after_commit_does_not_fail_the_write(
         )
     assert result.status == "created"
     assert OutboxRow.objects.filter(integration=destination).count() == 1
+
+
+def test_a_destination_is_kicked_at_most_once_per_interval(
+    source, destination, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """Batches in quick succession queue one delivery task (the loop polls meanwhile); once
+    the interval has passed, the next batch queues another."""
+    from integrations.sync import kick
+    from integrations.sync.ingest import records_ingest
+
+    queued, clock = [], [100.0]
+    monkeypatch.setattr(kick, "delivery_enqueue", lambda **kw: queued.append(kw["integration_id"]))
+    monkeypatch.setattr(kick.time, "monotonic", lambda: clock[0])
+    settings.CONNECTOR_KICK_EVERY_SECONDS = 0.5
+
+    def ingest(external_id: str) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            records_ingest(
+                integration=source, kind="prospect", records=[{"external_id": external_id}]
+            )
+
+    ingest("K1")
+    clock[0] += 0.2
+    ingest("K2")
+    assert queued == [destination.pk]
+    clock[0] += 0.5
+    ingest("K3")
+    assert queued == [destination.pk, destination.pk]
+    assert OutboxRow.objects.filter(integration=destination).count() == 3
