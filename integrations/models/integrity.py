@@ -11,8 +11,9 @@ scan per row, and a batch's commit took 170 ms. The same guarantee is kept with 
 batch instead:
 
 - a writer locks the integrations it writes for with `FOR KEY SHARE` (what the foreign-key
-  trigger does per row, done once: `integrations_lock_for_writing`), so none of them can be
-  deleted before the writer commits; an integration deleted before that is not found;
+  trigger does per row, done once: `sync.routing.sender_and_receivers_lock`), so none of
+  them can be deleted before the writer commits; an integration deleted before that is not
+  found;
 - existing records a writer touches are locked `FOR UPDATE` (ingest does), and a new record
   is written in the same transaction as its link, change and outbox rows;
 - a delete of a client, an integration or a record first locks its rows `FOR UPDATE`, which
@@ -39,17 +40,6 @@ batch. SQLite serializes write transactions, so the locks are PostgreSQL-only.
 from __future__ import annotations
 
 from django.db import connection, connections, models, router, transaction
-
-
-def integrations_lock_for_writing(sql: str, params: list) -> list:
-    """The integrations `sql` selects (all columns), locked against deletion until the
-    transaction ends: `FOR KEY SHARE`, the weakest row lock, which writers of the same
-    integration do not wait for (Django's select_for_update() has no such mode)."""
-    from integrations.models import Integration
-
-    if connection.features.has_select_for_update:
-        sql = f"{sql} FOR KEY SHARE"
-    return list(Integration.objects.raw(sql, params))
 
 
 def rows_lock_for_writing(model: type[models.Model], ids: set) -> set:

@@ -63,7 +63,8 @@ MEMBER_FIELDS = (
     "end_date",
     "is_secondary",
 )
-EMPTY = {"birth_date": None, "join_date": None, "end_date": None, "address": {}}
+DATE_FIELDS = ("birth_date", "join_date", "end_date")
+EMPTY = {**dict.fromkeys(DATE_FIELDS), "address": {}}
 MAX_ATTEMPTS = 3
 
 
@@ -127,6 +128,7 @@ class _Batch:
         self.kind = kind
         self.model = Prospect if kind == "prospect" else Member
         self.fields = record_fields(kind)
+        self.date_fields = [name for name in self.fields if name in DATE_FIELDS]
         self.records = list(records)
         self.results: list[IngestResult | None] = [None] * len(records)
         self.now = timezone.now()
@@ -162,10 +164,10 @@ class _Batch:
     def _integrations_lock(self) -> None:
         # The batch's foreign-key check toward integrations, once (models/integrity.py): the
         # sender and the receivers stay until this transaction commits.
-        sender, self.receivers = sender_and_receivers_lock(
+        sender_exists, self.receivers = sender_and_receivers_lock(
             client_id=self.client_id, sender_id=self.integration_id, kind=self.kind
         )
-        if sender is None:
+        if not sender_exists:
             raise Integration.DoesNotExist("This integration was deleted.")
 
     def _blank_prepare(self, count: int) -> None:
@@ -359,8 +361,12 @@ class _Batch:
         return IngestResult(external_id=ext, status="updated", id=obj.pk, instance=obj)
 
     def _snapshot(self, row: dict[str, Any], converted: bool, former: bool) -> dict[str, Any]:
+        fields = {name: row[name] for name in self.fields}
+        for name in self.date_fields:  # the only values JSON has no type for
+            if fields[name] is not None:
+                fields[name] = fields[name].isoformat()
         data: dict[str, Any] = {
-            "fields": {name: _json(row[name]) for name in self.fields},
+            "fields": fields,
             "staff_owner_id": row["staff_owner_id"],
             "lead_source_id": row["lead_source_id"],
             "version": row["version"],

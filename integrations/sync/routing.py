@@ -15,38 +15,51 @@ Per-destination options narrow it further:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import connection
 
 from integrations.models import Integration
 from integrations.models.choices import DataKind, Direction
-from integrations.models.integrity import integrations_lock_for_writing
+
+
+class Receiver(NamedTuple):
+    """What routing reads of a receiving integration."""
+
+    pk: int
+    include_secondary_members: bool
 
 
 def sender_and_receivers_lock(
     *, client_id: str, sender_id: int, kind: str
-) -> tuple[Integration | None, list[Integration]]:
-    """The sender, and the client's enabled integrations that receive `kind` except the sender
-    (no echo): one query, the rows locked against deletion until the transaction ends
-    (models/integrity.py). The sender is None when it no longer exists.
+) -> tuple[bool, list[Receiver]]:
+    """Whether the sender still exists, and the client's enabled integrations that receive
+    `kind` except the sender (no echo): one query, the rows locked against deletion until the
+    transaction ends (`FOR KEY SHARE`, models/integrity.py).
 
-    Plain SQL: this runs for every ingest batch, and building the same filter with the ORM
-    cost more than the query itself.
+    Plain SQL returning plain tuples: this runs for every ingest batch, and building the same
+    filter with the ORM, or model instances from the rows, cost more than the query itself.
     """
     data = [DataKind.BOTH, DataKind.PROSPECTS if kind == "prospect" else DataKind.MEMBERS]
     table = connection.ops.quote_name(Integration._meta.db_table)
+    lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT * FROM {table} WHERE client_id = %s AND (id = %s OR (enabled"  # noqa: S608 - our table name
-        " AND direction IN (%s, %s) AND data IN (%s, %s))) ORDER BY id"
+        f"SELECT id, include_secondary_members FROM {table} WHERE client_id = %s"  # noqa: S608 - our table name
+        " AND (id = %s OR (enabled AND direction IN (%s, %s) AND data IN (%s, %s)))"
+        f" ORDER BY id{lock}"
     )
-    params = [client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
-    found = integrations_lock_for_writing(sql, params)
-    sender = next((row for row in found if row.pk == sender_id), None)
-    return sender, [row for row in found if row.pk != sender_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data])
+        found = [Receiver(pk, bool(secondary)) for pk, secondary in cursor.fetchall()]
+    return (
+        any(row.pk == sender_id for row in found),
+        [row for row in found if row.pk != sender_id],
+    )
 
 
 def routes_for(
-    *, receivers: list[Integration], kind: str, is_secondary: bool = False
-) -> list[Integration]:
+    *, receivers: list[Receiver], kind: str, is_secondary: bool = False
+) -> list[Receiver]:
     """The receivers that take this record (secondary members only where included)."""
     if kind == "member" and is_secondary:
         return [dest for dest in receivers if dest.include_secondary_members]
