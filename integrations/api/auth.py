@@ -95,12 +95,13 @@ class ApiKeyThrottle(BaseThrottle):
         limit, period = parse_rate(settings.CONNECTOR_API_RATE)
         now = time.time()
         key = f"partner-api:{request.auth.pk}:{int(now // period)}"
-        cache.add(key, 0, timeout=period * 2)
-        try:
+        try:  # the window's counter exists for all but its first request
             count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=period * 2)
-            count = 1
+        except ValueError:  # the window's first request (or its counter expired meanwhile)
+            if cache.add(key, 1, timeout=period * 2):
+                count = 1
+            else:  # another request started the window first
+                count = cache.incr(key)
         self._wait = period - (now % period)
         return count <= limit
 
