@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -39,11 +40,14 @@ def links_by_external_id(
         )
         return dict(links.values_list("external_id", column))
     table = connection.ops.quote_name(ExternalLink._meta.db_table)
+    # The ids go as one JSON text (orjson): psycopg spells a list of strings out as an SQL
+    # array literal value by value, in Python, at five times the cost.
     sql = (
-        f"SELECT e.external_id, l.{column} FROM unnest(%s::varchar[]) AS e(external_id)"  # noqa: S608 - names are ours
-        f" CROSS JOIN LATERAL (SELECT {column} FROM {table} l WHERE l.integration_id = %s"
-        " AND l.kind = %s AND l.external_id = e.external_id LIMIT 1) l"
+        f"SELECT e.external_id, l.{column} FROM jsonb_array_elements_text(%s::jsonb)"  # noqa: S608 - names are ours
+        f" AS e(external_id) CROSS JOIN LATERAL (SELECT {column} FROM {table} l"
+        " WHERE l.integration_id = %s AND l.kind = %s AND l.external_id = e.external_id"
+        " LIMIT 1) l"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [wanted, integration_id, kind])
+        cursor.execute(sql, [orjson.dumps(wanted).decode(), integration_id, kind])
         return dict(cursor.fetchall())

@@ -97,11 +97,9 @@ class ApiKeyThrottle(BaseThrottle):
         key = f"partner-api:{request.auth.pk}:{int(now // period)}"
         try:  # the window's counter exists for all but its first request
             count = cache.incr(key)
-        except ValueError:  # the window's first request (or its counter expired meanwhile)
-            if cache.add(key, 1, timeout=period * 2):
-                count = 1
-            else:  # another request started the window first
-                count = cache.incr(key)
+        except ValueError:  # the window's first request (or its counter expired meanwhile);
+            # if another request starts the window first, count on from its counter
+            count = 1 if cache.add(key, 1, timeout=period * 2) else cache.incr(key)
         self._wait = period - (now % period)
         return count <= limit
 

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 from django.db import connection, connections, models, router, transaction
 
+from integrations.models.lookups import array_param
+
 
 def rows_lock_for_writing(model: type[models.Model], ids: set) -> set:
     """Lock the rows of `model` with these ids against deletion until the transaction ends
@@ -50,8 +52,8 @@ def rows_lock_for_writing(model: type[models.Model], ids: set) -> set:
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
-            [sorted(ids)],
+            f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR KEY SHARE",  # noqa: S608
+            [array_param(sorted(ids))],
         )
         return {row[0] for row in cursor.fetchall()}
 

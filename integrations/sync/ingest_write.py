@@ -25,6 +25,8 @@ from django.db import connection, models
 from django.db.models import NOT_PROVIDED
 from psycopg.types.json import set_json_dumps
 
+from integrations.models.lookups import array_param
+
 
 def _db_side(field: models.Field, given: frozenset[str]) -> bool:
     """Whether the database fills this column of rows that leave it out: a database default,
@@ -149,7 +151,8 @@ def outbox_fan_out(*, change_ids: list[int], destination_ids: list[int], now: dt
 
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
-        member, ids = "= ANY(%s)", (change_ids, destination_ids)
+        member = "= ANY(%s::bigint[])"
+        ids = (array_param(change_ids), array_param(destination_ids))
     else:  # one parameter either way, however long the batch
         member, ids = (
             "IN (SELECT value FROM json_each(%s))",
