@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.http import HttpRequest
 
 from integrations.admin.clients import admin_link
 from integrations.admin.paging import BigTableMixin
-from integrations.models import Change, ExternalLink, Member, Prospect
+from integrations.models import Change, ExternalLink, Integration, Member, Prospect
 
 RECORD_READONLY = [
     "id",
@@ -42,7 +41,7 @@ class ExternalLinkInline(admin.TabularInline):
 
 
 class RecordAdmin(BigTableMixin, admin.ModelAdmin):
-    list_display = ["__str__", "email", "client", "source", "created_at"]
+    list_display = ["__str__", "email", "client", "source", "created"]
     list_filter = ["client"]
     search_fields = ["email", "last_name", "id", "external id"]  # see get_search_results
     list_select_related = ["client", "source_integration__platform"]
@@ -53,16 +52,36 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
     search_help_text = "An email, the start of a last name, a Connector id or an external id."
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
-        """Index-friendly search: exact email, id or external id, or a last-name prefix."""
+        """Search by what the term looks like, each through an index: an email (exact), a
+        Connector id, or else the start of a last name; and in every case an external id.
+
+        One condition per shape rather than all of them OR-ed: an OR with the last-name
+        prefix (which no index serves) made every search read the whole table."""
         term = search_term.strip()
         if not term:
             return queryset, False
         kind = "prospect" if self.model is Prospect else "member"
-        linked = ExternalLink.objects.filter(kind=kind, external_id=term).values(f"{kind}_id")
-        condition = Q(email=term.lower()) | Q(last_name__istartswith=term) | Q(pk__in=linked)
-        with contextlib.suppress(ValueError):
-            condition |= Q(pk=uuid.UUID(term))
+        # Through the unique (integration, kind, external_id) index, one probe per
+        # integration: a lookup by external id alone would read every link.
+        integrations = list(Integration.objects.values_list("pk", flat=True))
+        linked = list(
+            ExternalLink.objects.filter(
+                integration_id__any=integrations or [0], kind=kind, external_id=term
+            ).values_list(f"{kind}_id", flat=True)
+        )
+        condition = Q(pk__in=linked)
+        if "@" in term:
+            condition |= Q(email=term.lower())
+        else:
+            try:
+                condition |= Q(pk=uuid.UUID(term))
+            except ValueError:
+                condition |= Q(last_name__istartswith=term)
         return queryset.filter(condition), False
+
+    @admin.display(description="created at", ordering="id")  # ids are time-ordered (UUIDv7)
+    def created(self, obj: Prospect | Member) -> Any:
+        return obj.created_at
 
     @admin.display(description="received from", ordering="source_integration")
     def source(self, obj: Prospect | Member) -> str:
@@ -116,7 +135,7 @@ class ProspectAdmin(RecordAdmin):
 class MemberAdmin(RecordAdmin):
     list_display = [
         *RecordAdmin.list_display[:2], "status", "membership_number", "client", "source",
-        "created_at",
+        "created",
     ]
     list_filter = ["status", "is_secondary", "client"]
     readonly_fields = [*RecordAdmin.readonly_fields, "prospect"]

@@ -12,7 +12,7 @@ class PersonRecord(LockingDeleteModel):
     """The fields prospects and members share (partner-api.md, prospect body)."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    # No index of its own: the (client, -created_at) index serves every lookup by client.
+    # No index of its own: the (client, -id) index serves every lookup by client.
     # No database constraint either (nor on source_integration): see `integrity.py`.
     client = models.ForeignKey(
         "integrations.Client",
@@ -85,11 +85,12 @@ class Prospect(PersonRecord):
     """A lead: the Connector's canonical copy."""
 
     class Meta:
-        ordering = ["-created_at"]
+        # Newest first by id: ids are UUIDv7, in creation order (models/ids.py), so the
+        # primary key serves this order and no index on created_at is kept up by every insert.
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["client", "-created_at"]),
+            models.Index(fields=["client", "-id"], name="%(class)s_client_newest"),
             models.Index(fields=["email"]),
-            models.Index(fields=["-created_at"]),
             models.Index(
                 fields=["staff_owner"],
                 condition=Q(staff_owner__isnull=False),
@@ -117,11 +118,12 @@ class Member(PersonRecord):
     )
 
     class Meta:
-        ordering = ["-created_at"]
+        # Newest first by id: ids are UUIDv7, in creation order (models/ids.py), so the
+        # primary key serves this order and no index on created_at is kept up by every insert.
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["client", "-created_at"]),
+            models.Index(fields=["client", "-id"], name="%(class)s_client_newest"),
             models.Index(fields=["email"]),
-            models.Index(fields=["-created_at"]),
             models.Index(
                 fields=["staff_owner"],
                 condition=Q(staff_owner__isnull=False),

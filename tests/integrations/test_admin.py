@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.urls import reverse
 
 from integrations.models import ApiKey, AuditEntry, Integration, LogEntry, Member, Prospect
@@ -202,3 +203,44 @@ def test_api_integration_page_has_a_sync_now_button_that_queues_a_fetch(admin_cl
     response = admin_client.post(action, follow=True)
     assert response.status_code == 200
     assert OrmQ.objects.count() == before + 1
+
+
+def test_prospect_search_finds_by_email_id_external_id_and_last_name(admin_client, db):
+    from integrations.sync.ingest import records_ingest
+
+    sender = IntegrationFactory()
+    [ana, bo] = records_ingest(
+        integration=sender,
+        kind="prospect",
+        records=[
+            {"external_id": "EXT-ANA", "first_name": "Ana", "last_name": "Lopez",
+             "email": "ana@club.example"},
+            {"external_id": "EXT-BO", "first_name": "Bo", "last_name": "Berg"},
+        ],
+    )  # fmt: skip
+    for term, found in [("ANA@club.example", ana), (str(bo.id), bo), ("EXT-BO", bo),
+                        ("lop", ana), ("EXT-ANA", ana)]:  # fmt: skip
+        page = admin_client.get(changelist(Prospect), {"q": term}).content.decode()
+        other = bo if found is ana else ana
+        assert str(found.record) in page and str(other.record) not in page, term
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+@pytest.mark.parametrize("term", ["ana@club.example", "0192f0c4-1c1e-7a55-8b1e-2f2b6f8e9a10"])
+def test_prospect_search_by_email_or_id_reads_through_indexes(db, term):
+    """With sequential scans priced out, the rows are still found by an index condition, not
+    by reading an index in order and filtering (the old OR-ed search did that)."""
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    model_admin = site._registry[Prospect]
+    request = RequestFactory().get("/")
+    queryset, _ = model_admin.get_search_results(request, Prospect.objects.all(), term)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = queryset.explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+    assert "Index Cond" in plan and "Filter" not in plan and "Seq Scan" not in plan, plan
