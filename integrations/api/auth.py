@@ -14,17 +14,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
 from integrations.models import ApiKey, Platform
+from integrations.selectors import api_key_by_hash
 from integrations.services.launch import API_KEY_PREFIX, hash_api_key
 
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 MAX_KEY_LENGTH = 200
-
-
-def only_row(queryset):
-    """The row a lookup by a unique key finds, or None: no ORDER BY (`first()` adds one, and
-    it costs the query compiler more than the lookup costs the database)."""
-    rows = list(queryset.order_by()[:1])
-    return rows[0] if rows else None
 
 
 class Partner:
@@ -54,9 +48,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <API key>'.")
         if not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) > MAX_KEY_LENGTH:
             raise exceptions.AuthenticationFailed("Invalid API key.")
-        api_key = only_row(
-            ApiKey.objects.select_related("platform").filter(hashed_key=hash_api_key(raw_key))
-        )
+        api_key = api_key_by_hash(hash_api_key(raw_key))
         if api_key is None or api_key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         api_key_touch(api_key=api_key)

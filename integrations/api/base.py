@@ -12,9 +12,10 @@ from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
-from integrations.api.auth import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey, only_row
+from integrations.api.auth import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
 from integrations.api.problems import OptionNotAllowed, PayloadTooLarge, ValidationProblem
 from integrations.models import Integration
+from integrations.selectors import integration_of
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEFAULT_LIMIT = 100
@@ -35,17 +36,9 @@ class PartnerApi(APIView):
         """The caller's integration with this client; 404 when there is none."""
         integration = None
         if CLIENT_ID_RE.match(client_id):
-            platform = self.request.auth.platform
-            integration = only_row(
-                Integration.objects.select_related("client").filter(
-                    client_id=client_id, platform=platform.pk
-                )
-            )
+            integration = integration_of(client_id=client_id, platform=self.request.auth.platform)
         if integration is None:
             raise exceptions.NotFound("No such client.")
-        # The caller's platform, loaded with its key: not joined again (each relation the
-        # query selects costs its compilation more than the database's work).
-        Integration.platform.field.set_cached_value(integration, platform)
         return integration
 
 
