@@ -42,6 +42,9 @@ class Change(models.Model):
         return f"{self.event_type} {self.record_id}"
 
 
+CURRENT_TXID_SQL = "pg_current_xact_id()::text::bigint"
+
+
 class CurrentTxid(models.Func):
     """The writing transaction's id on PostgreSQL (NULL elsewhere), as a column default.
 
@@ -53,7 +56,7 @@ class CurrentTxid(models.Func):
     template = "NULL"
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return "(pg_current_xact_id()::text::bigint)", []
+        return f"({CURRENT_TXID_SQL})", []
 
 
 class OutboxStatus(models.TextChoices):

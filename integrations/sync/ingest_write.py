@@ -142,28 +142,34 @@ def outbox_fan_out(*, change_ids: list[int], destination_ids: list[int], now: dt
     written rather than built and encoded again by Python, two rows per record (measured:
     ~0.6 ms less Python per 500-record batch, the same database time). Ids follow (change,
     destination) order, so a record's events keep their order at every destination. The
-    delivery state and the writer's transaction id are the columns' database defaults.
+    delivery state is the columns' database defaults; the writer's transaction id is given, as
+    the same expression as its default.
     """
     if not change_ids or not destination_ids:
         return
     # Imported here: the models import this module's neighbours at load time.
     from integrations.models import Change, Integration, OutboxRow
+    from integrations.models.sync import CURRENT_TXID_SQL
 
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
         member = "= ANY(%s::bigint[])"
         ids = (array_param(change_ids), array_param(destination_ids))
+        # The writer's transaction id (the column's default) once for the statement, as an
+        # init plan: as the default, a function call per row, ~0.8 ms a batch.
+        txid = f"(SELECT {CURRENT_TXID_SQL})"
     else:  # one parameter either way, however long the batch
         member, ids = (
             "IN (SELECT value FROM json_each(%s))",
             tuple(json.dumps(values) for values in (change_ids, destination_ids)),
         )
+        txid = "NULL"
     stamp = connection.ops.adapt_datetimefield_value(now)
     # Table names come from the models, never from input.
     sql = (
-        f"INSERT INTO {quote(OutboxRow._meta.db_table)}"  # noqa: S608
-        " (integration_id, change_id, kind, record_id, event_type, created_at, updated_at)"
-        " SELECT d.id, c.id, c.kind, c.record_id, c.event_type, %s, %s"
+        f"INSERT INTO {quote(OutboxRow._meta.db_table)} (integration_id, change_id, kind,"  # noqa: S608
+        " record_id, event_type, created_at, updated_at, txid)"
+        f" SELECT d.id, c.id, c.kind, c.record_id, c.event_type, %s, %s, {txid}"
         f" FROM {quote(Change._meta.db_table)} c, {quote(Integration._meta.db_table)} d"
         f" WHERE c.id {member} AND d.id {member} ORDER BY c.id, d.id"
     )
