@@ -31,7 +31,7 @@ def record_trace(*, kind: str, record_id: Any) -> list[dict]:
         .select_related("source_integration__platform")
         .order_by("id")
     )
-    # By the record's client's integrations: the (integration, record_id, id) index.
+    # The record's rows at its client's integrations: the (record_id, integration, id) index.
     clients = {change.client_id for change in changes}
     rows = (
         OutboxRow.objects.filter(
