@@ -15,8 +15,9 @@ logger = logging.getLogger(__name__)
 def deliver_integration_task(integration_id: int) -> dict:
     """Send one destination's due rows; queue a follow-up if the time budget ran out."""
     from integrations.sync.delivery import deliver_integration
-    from integrations.sync.kick import delivery_enqueue
+    from integrations.sync.kick import delivery_enqueue, delivery_kick_started
 
+    delivery_kick_started(integration_id=integration_id)  # before it claims: see kick.py
     counts = deliver_integration(integration_id=integration_id)
     if counts.get("more"):
         delivery_enqueue(integration_id=integration_id)

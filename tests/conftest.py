@@ -14,9 +14,9 @@ def intouch(db) -> Platform:
 
 
 @pytest.fixture(autouse=True)
-def _kicks_forgotten():
-    """Each test starts with no delivery kicks remembered (sync/kick.py spaces them out per
-    process; a kick from an earlier test must not stand in for this one's)."""
-    from integrations.sync import kick
+def _cache_emptied():
+    """Each test starts with an empty cache: no delivery kick marked as queued by an earlier
+    test (sync/kick.py) stands in for this one's, no throttle window carries over."""
+    from django.core.cache import cache
 
-    kick._kicked_at.clear()
+    cache.clear()

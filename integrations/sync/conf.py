@@ -56,10 +56,9 @@ def send_concurrency() -> int:
     return max(int(setting("CONNECTOR_SEND_CONCURRENCY", 8)), 1)
 
 
-def kick_every_seconds() -> float:
-    """A process queues a delivery task for one destination at most this often (the delivery
-    loop polls every 0.1 s meanwhile, so rows written in between wait no longer)."""
-    return float(setting("CONNECTOR_KICK_EVERY_SECONDS", 0.5))
+def kick_pending_seconds() -> float:
+    """How long a queued delivery kick stands in for later ones if its task never starts."""
+    return float(setting("CONNECTOR_KICK_PENDING_SECONDS", 10.0))
 
 
 def delivery_loop_seconds() -> float:

@@ -196,18 +196,17 @@ def test_a_broker_that_fails_after_commit_does_not_fail_the_write(
     assert OutboxRow.objects.filter(integration=destination).count() == 1
 
 
-def test_a_destination_is_kicked_at_most_once_per_interval(
-    source, destination, monkeypatch, settings, django_capture_on_commit_callbacks
+def test_a_destination_with_a_kick_still_queued_is_not_kicked_again(
+    source, destination, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Batches in quick succession queue one delivery task (the loop polls meanwhile); once
-    the interval has passed, the next batch queues another."""
+    """Batches while a delivery task waits in the queue add no task (it will claim their rows
+    too); once the task has started, the next batch queues another."""
+    from integrations import tasks
     from integrations.sync import kick
     from integrations.sync.ingest import records_ingest
 
-    queued, clock = [], [100.0]
+    queued = []
     monkeypatch.setattr(kick, "delivery_enqueue", lambda **kw: queued.append(kw["integration_id"]))
-    monkeypatch.setattr(kick.time, "monotonic", lambda: clock[0])
-    settings.CONNECTOR_KICK_EVERY_SECONDS = 0.5
 
     def ingest(external_id: str) -> None:
         with django_capture_on_commit_callbacks(execute=True):
@@ -216,10 +215,32 @@ def test_a_destination_is_kicked_at_most_once_per_interval(
             )
 
     ingest("K1")
-    clock[0] += 0.2
     ingest("K2")
     assert queued == [destination.pk]
-    clock[0] += 0.5
+    monkeypatch.setattr("integrations.sync.delivery.deliver_integration", lambda **kw: {})
+    tasks.deliver_integration_task(destination.pk)  # the queued task starts
     ingest("K3")
     assert queued == [destination.pk, destination.pk]
     assert OutboxRow.objects.filter(integration=destination).count() == 3
+
+
+def test_a_kick_the_broker_refused_is_tried_again_by_the_next_batch(
+    source, destination, monkeypatch, django_capture_on_commit_callbacks
+):
+    from integrations.sync import kick
+    from integrations.sync.ingest import records_ingest
+
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["integration_id"])
+        if len(calls) == 1:
+            raise ConnectionError("broker down")
+
+    monkeypatch.setattr(kick, "delivery_enqueue", flaky)
+    for external_id in ("K1", "K2"):
+        with django_capture_on_commit_callbacks(execute=True):
+            records_ingest(
+                integration=source, kind="prospect", records=[{"external_id": external_id}]
+            )
+    assert calls == [destination.pk, destination.pk]
