@@ -17,7 +17,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from integrations.models import Integration
+from integrations.sync.ingest import SenderGone
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         return PayloadTooLarge("The request body is larger than this API accepts.")
     if isinstance(exc, Http404):
         return exceptions.NotFound()
-    if isinstance(exc, Integration.DoesNotExist):  # deleted while the request ran
+    if isinstance(exc, SenderGone):  # the caller's integration was deleted meanwhile
         return exceptions.NotFound("No such client.")
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()

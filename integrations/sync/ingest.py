@@ -68,6 +68,11 @@ EMPTY = {**dict.fromkeys(DATE_FIELDS), "address": {}}
 MAX_ATTEMPTS = 3
 
 
+class SenderGone(LookupError):
+    """The sending integration was deleted before the batch could lock it (the API answers
+    404, as for a client the caller is not integrated with)."""
+
+
 @dataclass
 class IngestResult:
     external_id: str
@@ -168,7 +173,7 @@ class _Batch:
             client_id=self.client_id, sender_id=self.integration_id, kind=self.kind
         )
         if not sender_exists:
-            raise Integration.DoesNotExist("This integration was deleted.")
+            raise SenderGone("This integration was deleted.")
 
     def _blank_prepare(self, count: int) -> None:
         # A new record's row starts from the model defaults; callable ones (the empty

@@ -12,7 +12,7 @@ from django.db import connection, connections, transaction
 from django.db.models import ProtectedError
 
 from integrations.models import ExternalLink, Integration, OutboxRow, Prospect
-from integrations.sync.ingest import records_ingest
+from integrations.sync.ingest import SenderGone, records_ingest
 from mappings.models import RemoteLeadSource, RemoteStaff
 
 pytestmark = [
@@ -127,7 +127,7 @@ def test_an_ingest_after_its_integration_was_deleted_finds_no_integration(sender
     deleter.start()
     assert locked.wait(10)
     threading.Timer(0.3, release.set).start()
-    with pytest.raises(Integration.DoesNotExist):
+    with pytest.raises(SenderGone):
         records_ingest(
             integration=stale,
             kind="prospect",
