@@ -36,6 +36,18 @@ def _ingest_held_open(
         connections.close_all()
 
 
+def _writer_held_open(sender, record: dict) -> tuple[threading.Thread, threading.Event, dict]:
+    """Start ingesting `record` in another session and return once it has written, its
+    transaction still open: (the writer, the event that lets it commit, its results)."""
+    inserted, release, out = threading.Event(), threading.Event(), {}
+    writer = threading.Thread(
+        target=_ingest_held_open, args=(sender, record, inserted, release, out)
+    )
+    writer.start()
+    assert inserted.wait(10)
+    return writer, release, out
+
+
 def _delete_waits_for_the_writer(delete, release: threading.Event, writer: threading.Thread):
     """Run `delete` in another session: it must block while the writer's transaction is open;
     then let the writer commit, and wait for both."""
@@ -58,13 +70,8 @@ def _delete_waits_for_the_writer(delete, release: threading.Event, writer: threa
 def test_the_loser_of_a_create_race_retries_and_updates(sender, receiver):
     sender.default_lead_source_name = ""
     sender.save()
-    inserted, release, results = threading.Event(), threading.Event(), {}
     record = {"external_id": "P1", "first_name": "A", "last_name": "One"}
-    thread = threading.Thread(
-        target=_ingest_held_open, args=(sender, record, inserted, release, results)
-    )
-    thread.start()
-    assert inserted.wait(10)
+    thread, release, results = _writer_held_open(sender, record)
     timer = threading.Timer(0.5, release.set)  # let the second writer block on the link first
     timer.start()
     [second] = records_ingest(
@@ -83,13 +90,8 @@ def test_the_loser_of_a_create_race_retries_and_updates(sender, receiver):
 def test_deleting_a_receiver_waits_for_a_running_ingest_then_is_protected(sender, receiver, how):
     """No database foreign key on the outbox (models/integrity.py): the batch's key-share lock
     and the locking delete together keep a delete from orphaning the rows a writer adds."""
-    inserted, release, out = threading.Event(), threading.Event(), {}
     record = {"external_id": "P1", "first_name": "A", "last_name": "One"}
-    thread = threading.Thread(
-        target=_ingest_held_open, args=(sender, record, inserted, release, out)
-    )
-    thread.start()
-    assert inserted.wait(10)
+    thread, release, out = _writer_held_open(sender, record)
     outcome = {}
 
     def delete():
@@ -144,11 +146,8 @@ def test_deleting_a_record_while_a_writer_links_it_takes_the_new_link_too(sender
         kind="prospect",
         records=[{"external_id": "R1", "first_name": "A", "last_name": "One"}],
     )
-    linked, release, out = threading.Event(), threading.Event(), {}
     record = {"external_id": "P1", "connector_id": str(created.id)}
-    writer = threading.Thread(target=_ingest_held_open, args=(sender, record, linked, release, out))
-    writer.start()
-    assert linked.wait(10)
+    writer, release, out = _writer_held_open(sender, record)
     threading.Timer(0.3, release.set).start()
     Prospect.objects.get(pk=created.id).delete()  # waits for the writer, then cascades
     writer.join(10)
@@ -162,13 +161,8 @@ def test_a_matching_run_does_not_wait_for_a_running_ingest(sender, receiver):
     which does not conflict with the key-share lock a running ingest batch holds on it."""
     from mappings.services.staff_run import staff_match_run
 
-    inserted, release, out = threading.Event(), threading.Event(), {}
     record = {"external_id": "P1", "first_name": "A", "last_name": "One"}
-    writer = threading.Thread(
-        target=_ingest_held_open, args=(sender, record, inserted, release, out)
-    )
-    writer.start()
-    assert inserted.wait(10)
+    writer, release, out = _writer_held_open(sender, record)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -193,14 +187,8 @@ def test_deleting_a_roster_row_waits_for_a_batch_that_refers_to_it(
     """No database foreign key to remote staff and lead sources (models/integrity.py): the
     batch's key-share lock makes the delete wait, so its SET_NULL sees the new record."""
     row = model.objects.create(integration=sender, external_id=ref["external_id"])
-    inserted, release, out = threading.Event(), threading.Event(), {}
     record = {"external_id": "P1", "first_name": "A", "last_name": "One", field: ref}
-    writer = threading.Thread(
-        target=_ingest_held_open, args=(sender, record, inserted, release, out)
-    )
-    writer.start()
-    assert inserted.wait(10)
-
+    writer, release, out = _writer_held_open(sender, record)
     _delete_waits_for_the_writer(model.objects.filter(pk=row.pk).delete, release, writer)
     assert out["results"][0].status == "created"
     assert not model.objects.filter(pk=row.pk).exists()
