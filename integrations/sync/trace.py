@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from integrations.models import Change, Integration, OutboxRow
+from integrations.models import Change, OutboxRow
 
 RESULT_WORDS = {
     "pending": "waiting to be sent",
@@ -31,14 +31,9 @@ def record_trace(*, kind: str, record_id: Any) -> list[dict]:
         .select_related("source_integration__platform")
         .order_by("id")
     )
-    # The record's rows at its client's integrations: the (record_id, integration, id) index.
-    clients = {change.client_id for change in changes}
+    # The (record_id, integration, id) index: a record's rows, found by the record alone.
     rows = (
-        OutboxRow.objects.filter(
-            integration__in=Integration.objects.filter(client_id__in=clients),
-            kind=kind,
-            record_id=record_uuid,
-        )
+        OutboxRow.objects.filter(kind=kind, record_id=record_uuid)
         .select_related("integration__platform")
         .order_by("id")
     )
