@@ -66,7 +66,7 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
         integrations = list(Integration.objects.values_list("pk", flat=True))
         linked = list(
             ExternalLink.objects.filter(
-                integration_id__any=integrations or [0], kind=kind, external_id=term
+                integration_id__any=integrations, kind=kind, external_id=term
             ).values_list(f"{kind}_id", flat=True)
         )
         condition = Q(pk__in=linked)
