@@ -55,10 +55,9 @@ def links_by_external_id(
 
 
 # Lookups every partner API request makes (its key, then its integration with the client).
-# Plain SQL, compiled once: the ORM spent ~0.6 ms of Python building each of these, the
-# database ~0.05 ms answering (docs/performance.md, "Partner API"). The rows become model
-# instances exactly as the ORM makes them: the same columns, the same database converters
-# (`joined`).
+# Plain SQL, made once per lookup: the ORM spent ~0.6 ms of Python building each of these,
+# the database ~0.05 ms answering (docs/performance.md, "Partner API"). The rows become model
+# instances exactly as the ORM makes them: the same columns, the same database converters.
 
 
 @functools.cache
@@ -83,53 +82,46 @@ def _instance(model: type[models.Model], alias: str, values: tuple) -> models.Mo
     return model.from_db(connection.alias, names, values)
 
 
-def joined(sql: str, params: list, parts: list[tuple[type[models.Model], str]]) -> list[list]:
-    """Run `sql` (whose select list is `select_list(parts)`); each row as one instance per
-    part, in order."""
+@functools.cache
+def _with_relation_sql(model: type[models.Model], relation: str, where: str) -> str:
+    related = model._meta.get_field(relation)
+    target = related.related_model
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {_select(model, 'a')[0]}, {_select(target, 'b')[0]}"  # noqa: S608 - names are ours
+        f" FROM {qn(model._meta.db_table)} a JOIN {qn(target._meta.db_table)} b"
+        f" ON b.{qn(target._meta.pk.column)} = a.{qn(related.column)} WHERE {where}"
+    )
+
+
+def _first_with_relation(
+    model: type[models.Model], relation: str, where: str, params: list
+) -> models.Model | None:
+    """The first row of `model` (alias `a` in `where`) with the row its foreign key `relation`
+    points to loaded with it, in one query; None when none matches."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    out = []
-    for row in rows:
-        instances, start = [], 0
-        for model, alias in parts:
-            width = len(model._meta.concrete_fields)
-            instances.append(_instance(model, alias, row[start : start + width]))
-            start += width
-        out.append(instances)
-    return out
-
-
-def select_list(parts: list[tuple[type[models.Model], str]]) -> str:
-    return ", ".join(_select(model, alias)[0] for model, alias in parts)
+        cursor.execute(_with_relation_sql(model, relation, where), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(model._meta.concrete_fields)
+    obj = _instance(model, "a", row[:width])
+    target = model._meta.get_field(relation).related_model
+    getattr(model, relation).field.set_cached_value(obj, _instance(target, "b", row[width:]))
+    return obj
 
 
 def api_key_by_hash(hashed_key: str) -> ApiKey | None:
     """The API key with this hash, its platform loaded with it; None when there is none."""
-    parts = [(ApiKey, "k"), (Platform, "p")]
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {select_list(parts)} FROM {qn(ApiKey._meta.db_table)} k"  # noqa: S608 - names are ours
-        f" JOIN {qn(Platform._meta.db_table)} p ON p.id = k.platform_id WHERE k.hashed_key = %s"
-    )
-    for key, platform in joined(sql, [hashed_key], parts):
-        ApiKey.platform.field.set_cached_value(key, platform)
-        return key
-    return None
+    return _first_with_relation(ApiKey, "platform", "a.hashed_key = %s", [hashed_key])
 
 
 def integration_of(*, client_id: str, platform: Platform) -> Integration | None:
     """The platform's integration with this client, the client loaded with it (and the
     platform given, not read again); None when there is none."""
-    parts = [(Integration, "i"), (Client, "c")]
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {select_list(parts)} FROM {qn(Integration._meta.db_table)} i"  # noqa: S608 - names are ours
-        f" JOIN {qn(Client._meta.db_table)} c ON c.id = i.client_id"
-        " WHERE i.client_id = %s AND i.platform_id = %s"
+    integration = _first_with_relation(
+        Integration, "client", "a.client_id = %s AND a.platform_id = %s", [client_id, platform.pk]
     )
-    for integration, client in joined(sql, [client_id, platform.pk], parts):
-        Integration.client.field.set_cached_value(integration, client)
+    if integration is not None:
         Integration.platform.field.set_cached_value(integration, platform)
-        return integration
-    return None
+    return integration
