@@ -86,6 +86,19 @@ def test_staff_roster_lists_every_bad_entry_and_stores_nothing(api, sender):
     assert not RemoteStaff.objects.exists()
 
 
+def test_staff_names_and_email_may_be_null_as_the_schema_says(api, sender):
+    """null is stored as empty, as on records, and the published schema says so (schemathesis
+    once found the schema calling it invalid while the API accepted it)."""
+    entry = {"external_id": "E1", "first_name": None, "last_name": None, "email": None}
+    response = api.put(f"{BASE}/staff", {"staff": [entry]}, format="json")
+    assert response.status_code == 200
+    stored = RemoteStaff.objects.get(integration=sender, external_id="E1")
+    assert (stored.first_name, stored.last_name, stored.email) == ("", "", "")
+    schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    item = schema["components"]["schemas"]["StaffIn"]["properties"]
+    assert all(item[name].get("nullable") for name in ("first_name", "last_name", "email"))
+
+
 def test_staff_roster_over_the_cap_is_400(api, sender):
     response = api.put(
         f"{BASE}/staff", {"staff": [staff(f"E{i}") for i in range(10_001)]}, format="json"

@@ -25,10 +25,15 @@ MAX_LEAD_SOURCES = 10_000
 
 
 class StaffInSerializer(serializers.Serializer):
+    # Names and email may be null, as on records: null is stored as empty (STAFF_FIELDS).
     external_id = serializers.CharField(min_length=1, max_length=100)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    first_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    last_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
     active = serializers.BooleanField(required=False, default=True)
 
 
