@@ -26,47 +26,21 @@ django.setup()
 
 import requests  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from fresh_db import database_fresh  # noqa: E402
 
 from integrations.models import (  # noqa: E402
-    ApiKey,
-    Change,
     Client,
-    ExternalLink,
-    IdempotencyRecord,
     Integration,
-    OutboxRow,
     Platform,
-    Prospect,
 )
 from integrations.services.launch import api_key_issue  # noqa: E402
-from mappings.models import RemoteLeadSource  # noqa: E402
 
 CLIENT_ID = "bench-api"
 
 
 def database_prepare() -> None:
-    """Create the benchmark database if needed, migrate, and empty this club's data."""
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    subprocess.run(
-        ["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc", f"CREATE DATABASE {name}"],
-        capture_output=True,
-        check=False,
-    )
-    call_command("migrate", verbosity=0)
-    OutboxRow.objects.filter(integration__client_id=CLIENT_ID).delete()
-    Change.objects.filter(client_id=CLIENT_ID).delete()
-    ExternalLink.objects.filter(integration__client_id=CLIENT_ID).delete()
-    Prospect.objects.filter(client_id=CLIENT_ID).delete()
-    RemoteLeadSource.objects.filter(integration__client_id=CLIENT_ID).delete()
-    IdempotencyRecord.objects.all().delete()
-    ApiKey.objects.filter(platform__slug__startswith="bench-api-").delete()
-    # This server runs with autovacuum off: without this, each run would read the dead rows
-    # of every run before it and the figures would drift (docs/performance.md).
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    """A new benchmark database, migrated (fresh_db.py)."""
+    database_fresh(os.environ["DATABASE_URL"])
 
 
 def club() -> tuple[Integration, list[Integration], str, list[str]]:
@@ -113,6 +87,7 @@ def gunicorn_start(*, workers: int = 2, threads: int = 1) -> tuple[subprocess.Po
     ]  # fmt: skip
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
+    (ROOT / "var").mkdir(exist_ok=True)  # git-ignored: absent from a fresh clone
     log = open(ROOT / "var" / "bench_api_gunicorn.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"

@@ -24,17 +24,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
+from fresh_db import database_fresh  # noqa: E402
 
 from integrations.models import (  # noqa: E402
-    Change,
     Client,
-    ExternalLink,
     Integration,
-    OutboxRow,
     Platform,
-    Prospect,
-    SyncRun,
 )
 
 SANDBOX_TOKEN = "bench-token"
@@ -42,17 +37,8 @@ CLIENT_ID = "bench-sync"
 
 
 def database_prepare() -> None:
-    """Create the benchmark database if needed, migrate, and empty the sync tables."""
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    subprocess.run(["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc",
-                    f"CREATE DATABASE {name}"], capture_output=True, check=False)
-    call_command("migrate", verbosity=0)
-    OutboxRow.objects.filter(integration__client_id=CLIENT_ID).delete()
-    Change.objects.filter(client_id=CLIENT_ID).delete()
-    ExternalLink.objects.filter(integration__client_id=CLIENT_ID).delete()
-    SyncRun.objects.filter(integration__client_id=CLIENT_ID).delete()
-    Prospect.objects.filter(client_id=CLIENT_ID).delete()
+    """A new benchmark database, migrated (fresh_db.py)."""
+    database_fresh(os.environ["DATABASE_URL"])
 
 
 def club(sandbox_url: str) -> tuple[Integration, Integration]:
