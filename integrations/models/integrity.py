@@ -29,33 +29,18 @@ foreign key, and every record, link and change is written under a lock on one of
 integrations. Changes are never deleted while outbox rows refer to them (PROTECT).
 
 A record's staff owner and lead source (the sender's remote staff and lead source rows) are
-kept the same way: ingest locks the rows a batch refers to with `FOR KEY SHARE`, once
-(`rows_lock_for_writing`), and those rows are deleted with a lock first (`LockingDeleteModel`),
-so Django's SET_NULL runs after the writer commits and sees its records. Every new prospect
-refers to its lead source (the integration's default one when it names none): as a database
-foreign key that was one check of the same row per record, ~8% of the database's time in a
-batch. SQLite serializes write transactions, so the locks are PostgreSQL-only.
+kept the same way: ingest reads the rows a batch refers to `FOR KEY SHARE`, locking them in
+the query that finds them (`mappings.services.rosters`), and those rows are deleted with a
+lock first (`LockingDeleteModel`), so Django's SET_NULL runs after the writer commits and
+sees its records. Every new prospect refers to its lead source (the integration's default one
+when it names none): as a database foreign key that was one check of the same row per record,
+~8% of the database's time in a batch. SQLite serializes write transactions, so the locks are
+PostgreSQL-only.
 """
 
 from __future__ import annotations
 
-from django.db import connection, connections, models, router, transaction
-
-from integrations.models.lookups import array_param
-
-
-def rows_lock_for_writing(model: type[models.Model], ids: set) -> set:
-    """Lock the rows of `model` with these ids against deletion until the transaction ends
-    (`FOR KEY SHARE`); returns the ids found (all of them, unless some were just deleted)."""
-    if not ids or not connection.features.has_select_for_update:
-        return set(ids)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR KEY SHARE",  # noqa: S608
-            [array_param(sorted(ids))],
-        )
-        return {row[0] for row in cursor.fetchall()}
+from django.db import connections, models, router, transaction
 
 
 def _rows_lock(queryset: models.QuerySet) -> None:

@@ -37,12 +37,10 @@ from django.utils import timezone
 from integrations.models import Change, ExternalLink, Integration, Member, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.models.ids import uuid7_many
-from integrations.models.integrity import rows_lock_for_writing
 from integrations.selectors import links_by_external_id
 from integrations.sync.ingest_write import outbox_fan_out, rows_copy, rows_insert
 from integrations.sync.refs import refs_drop_unchanged
 from integrations.sync.routing import routes_for, sender_and_receivers_lock
-from mappings.models import RemoteLeadSource, RemoteStaff
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
 PERSON_FIELDS = (
@@ -156,8 +154,8 @@ class _Batch:
             stored=self.stored,
         )
         self._default_lead_source(live)
-        owners = self._refs(live, "staff_owner", staff_refs_resolve, RemoteStaff)
-        sources = self._refs(live, "lead_source", lead_source_refs_resolve, RemoteLeadSource)
+        owners = self._refs(live, "staff_owner", staff_refs_resolve)
+        sources = self._refs(live, "lead_source", lead_source_refs_resolve)
         claimed: dict[uuid.UUID, str] = {}
         for index in live:
             self.results[index] = self._one(
@@ -242,16 +240,13 @@ class _Batch:
             if new and not rec.get("lead_source"):
                 self.records[i] = {**rec, "lead_source": {"name": name}}
 
-    def _refs(self, live: list[int], name: str, resolve: Any, model: Any) -> dict[int, int | None]:
+    def _refs(self, live: list[int], name: str, resolve: Any) -> dict[int, int | None]:
         given = [i for i in live if name in self.records[i]]
         if not given:
             return {}
+        # The rows referred to stay until this transaction commits: the resolver locks what it
+        # finds (models/integrity.py), and raises IntegrityError (start over) if one vanished.
         ids = resolve(integration=self.integration, refs=[self.records[i][name] for i in given])
-        # The rows referred to stay until this transaction commits (models/integrity.py).
-        # One deleted since it was read: start over (placeholders are made again).
-        wanted = {pk for pk in ids if pk is not None}
-        if rows_lock_for_writing(model, wanted) != wanted:
-            raise IntegrityError(f"A {name} this batch refers to was deleted meanwhile.")
         return dict(zip(given, ids, strict=True))
 
     def _one(

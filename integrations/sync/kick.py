@@ -49,6 +49,8 @@ def deliveries_kick(*, integration_ids: Iterable[int]) -> None:
     def enqueue() -> None:
         pending = conf.kick_pending_seconds()
         due = [i for i in ids if cache.add(_pending_key(i), 1, timeout=pending)]
+        if not due:  # every destination already has a kick queued: no empty transaction
+            return
         try:
             with transaction.atomic():
                 for integration_id in due:

@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import transaction
-from django.db.models.functions import Lower
+from django.db import IntegrityError, connection, transaction
 
 from integrations.models import Integration
-from mappings.models import LeadSourceMapping, RemoteLeadSource, RemoteStaff, StaffMapping
+from mappings.models import RemoteLeadSource, RemoteStaff
 from mappings.services.rematch import rematch_queue
 
 STAFF_FIELDS = ("first_name", "last_name", "email", "active")
@@ -30,22 +30,16 @@ def _split_name(name: str) -> tuple[str, str]:
     return first[:100], last.strip()[:100]
 
 
-def _ensure_staff_mappings(*, integration: Integration, external_ids: list[str]) -> None:
-    remote_ids = RemoteStaff.objects.filter(
+def _ensure_mappings(
+    remote_model: Any, *, integration: Integration, external_ids: list[str]
+) -> None:
+    """An unmatched mapping row for each of these remote staff / lead sources that has none."""
+    mapping_model = remote_model.mapping.related.related_model
+    remote_ids = remote_model.objects.filter(
         integration=integration, external_id__in=external_ids, mapping__isnull=True
     ).values_list("id", flat=True)
-    StaffMapping.objects.bulk_create(
-        [StaffMapping(remote_id=rid, integration=integration) for rid in remote_ids],
-        ignore_conflicts=True,
-    )
-
-
-def _ensure_lead_source_mappings(*, integration: Integration, external_ids: list[str]) -> None:
-    remote_ids = RemoteLeadSource.objects.filter(
-        integration=integration, external_id__in=external_ids, mapping__isnull=True
-    ).values_list("id", flat=True)
-    LeadSourceMapping.objects.bulk_create(
-        [LeadSourceMapping(remote_id=rid, integration=integration) for rid in remote_ids],
+    mapping_model.objects.bulk_create(
+        [mapping_model(remote_id=rid, integration=integration) for rid in remote_ids],
         ignore_conflicts=True,
     )
 
@@ -91,7 +85,7 @@ def staff_roster_replace(*, integration: Integration, staff: list[dict]) -> dict
     counts, new_ids = _replace(
         model=RemoteStaff, integration=integration, items=staff, fields=STAFF_FIELDS
     )
-    _ensure_staff_mappings(integration=integration, external_ids=new_ids)
+    _ensure_mappings(RemoteStaff, integration=integration, external_ids=new_ids)
     if counts["created"] or counts["updated"] or counts["deactivated"]:
         rematch_queue(integration_id=integration.pk)
     return counts
@@ -108,7 +102,7 @@ def lead_source_roster_replace(
         items=lead_sources,
         fields=LEAD_SOURCE_FIELDS,
     )
-    _ensure_lead_source_mappings(integration=integration, external_ids=new_ids)
+    _ensure_mappings(RemoteLeadSource, integration=integration, external_ids=new_ids)
     if counts["created"] or counts["updated"] or counts["deactivated"]:
         rematch_queue(integration_id=integration.pk)
     return counts
@@ -120,56 +114,96 @@ def _ref_key(ref: dict, fallback_field: str) -> str:
     return f"{fallback_field}:{ref[fallback_field].lower()}"[:100]
 
 
-def staff_refs_resolve(*, integration: Integration, refs: list[dict | None]) -> list[int | None]:
-    """The sender's RemoteStaff id for each owner reference (placeholders for unknown ones)."""
-    keys = [None if ref is None else _ref_key(ref, "email") for ref in refs]
+def _rows_found(
+    model: Any, *, integration: Integration, column: str, values: Iterable[str]
+) -> list[tuple[str, int]]:
+    """(value, id) of the integration's rows whose `column` (an SQL expression of ours) is one
+    of `values`, inactive first then by id, so the last one of a value wins.
+
+    On PostgreSQL the rows are locked against deletion until the transaction ends (`FOR KEY
+    SHARE`, models/integrity.py) by the same query that finds them: a row deleted before it
+    is read is simply not found, and one deleted after waits for the writer. Plain SQL: this
+    runs for every ingest batch, and the ORM spent more building the query than the database
+    running it.
+    """
+    values = sorted(set(values))
+    if not values:
+        return []
+    table = connection.ops.quote_name(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        where, params, lock = f"{column} = ANY(%s::text[])", [values], " FOR KEY SHARE"
+    else:
+        where, params, lock = f"{column} IN ({', '.join(['%s'] * len(values))})", values, ""
+    sql = (
+        f"SELECT {column}, id FROM {table} WHERE integration_id = %s AND {where}"  # noqa: S608 - names are ours
+        f" ORDER BY active, id{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [integration.pk, *params])
+        return cursor.fetchall()
+
+
+def _refs_resolve(
+    model: Any,
+    *,
+    integration: Integration,
+    refs: list[dict | None],
+    fallback: tuple[str, str, Callable[[dict], str]],
+    placeholder: Callable[[str, dict], Any],
+) -> list[int | None]:
+    """Each reference's row id: by external id (or the fallback key made from another field),
+    then by that field itself, else a new placeholder. Every row returned stays until the
+    transaction ends (`_rows_found`); one that vanished meanwhile raises IntegrityError, and
+    ingest starts the batch over."""
+    field, column, value_of = fallback
+    keys = [None if ref is None else _ref_key(ref, field) for ref in refs]
     wanted = {key for key in keys if key}
     if not wanted:
         return [None] * len(refs)
-    found = dict(
-        RemoteStaff.objects.filter(integration=integration, external_id__in=wanted).values_list(
-            "external_id", "id"
-        )
-    )
-    by_email = {
-        ref["email"]: key
+    found = dict(_rows_found(model, integration=integration, column="external_id", values=wanted))
+    by_field = {
+        value_of(ref): key
         for ref, key in zip(refs, keys, strict=True)
         if key and key not in found and ref and not ref.get("external_id")
     }
-    if by_email:
-        for email, rid in (
-            RemoteStaff.objects.filter(integration=integration, email__in=list(by_email))
-            .order_by("active", "id")
-            .values_list("email", "id")
-        ):
-            found[by_email[email]] = rid
+    for value, rid in _rows_found(model, integration=integration, column=column, values=by_field):
+        found[by_field[value]] = rid
     missing = {key: ref for ref, key in zip(refs, keys, strict=True) if key and key not in found}
     if missing:
-        found.update(_staff_placeholders(integration=integration, missing=missing))
-    return [found.get(key) if key else None for key in keys]
-
-
-def _staff_placeholders(*, integration: Integration, missing: dict[str, dict]) -> dict[str, int]:
-    placeholders = []
-    for key, ref in missing.items():
-        first, last = _split_name(ref.get("name") or "")
-        placeholders.append(
-            RemoteStaff(
-                integration=integration,
-                external_id=key,
-                first_name=first,
-                last_name=last,
-                email=ref.get("email") or "",
-                seen_in_roster=False,
-            )
+        # A row another writer just made for the same key is kept (and read back below).
+        rows = [placeholder(key, ref) for key, ref in missing.items()]
+        model.objects.bulk_create(rows, ignore_conflicts=True)
+        _ensure_mappings(model, integration=integration, external_ids=list(missing))
+        rematch_queue(integration_id=integration.pk)
+        found.update(
+            _rows_found(model, integration=integration, column="external_id", values=missing)
         )
-    RemoteStaff.objects.bulk_create(placeholders, ignore_conflicts=True)
-    _ensure_staff_mappings(integration=integration, external_ids=list(missing))
-    rematch_queue(integration_id=integration.pk)
-    return dict(
-        RemoteStaff.objects.filter(
-            integration=integration, external_id__in=list(missing)
-        ).values_list("external_id", "id")
+        if wanted - set(found):
+            raise IntegrityError(f"A {model._meta.verbose_name} was deleted while it was read.")
+    return [found[key] if key else None for key in keys]
+
+
+def staff_refs_resolve(*, integration: Integration, refs: list[dict | None]) -> list[int | None]:
+    """The sender's RemoteStaff id for each owner reference (placeholders for unknown ones)."""
+
+    def placeholder(key: str, ref: dict) -> RemoteStaff:
+        first, last = _split_name(ref.get("name") or "")
+        email = ref.get("email") or ""
+        return RemoteStaff(
+            integration=integration,
+            external_id=key,
+            first_name=first,
+            last_name=last,
+            email=email,
+            seen_in_roster=False,
+        )
+
+    return _refs_resolve(
+        RemoteStaff,
+        integration=integration,
+        refs=refs,
+        fallback=("email", "email", lambda ref: ref["email"]),
+        placeholder=placeholder,
     )
 
 
@@ -177,46 +211,17 @@ def lead_source_refs_resolve(
     *, integration: Integration, refs: list[dict | None]
 ) -> list[int | None]:
     """The sender's RemoteLeadSource id for each source reference (placeholders if unknown)."""
-    keys = [None if ref is None else _ref_key(ref, "name") for ref in refs]
-    wanted = {key for key in keys if key}
-    if not wanted:
-        return [None] * len(refs)
-    found = dict(
-        RemoteLeadSource.objects.filter(
-            integration=integration, external_id__in=wanted
-        ).values_list("external_id", "id")
-    )
-    by_name = {
-        ref["name"].lower(): key
-        for ref, key in zip(refs, keys, strict=True)
-        if key and key not in found and ref and not ref.get("external_id")
-    }
-    if by_name:
-        for name, rid in (
-            RemoteLeadSource.objects.filter(integration=integration)
-            .annotate(lower_name=Lower("name"))
-            .filter(lower_name__in=list(by_name))
-            .order_by("active", "id")
-            .values_list("lower_name", "id")
-        ):
-            found[by_name[name]] = rid
-    missing = {key: ref for ref, key in zip(refs, keys, strict=True) if key and key not in found}
-    if missing:
-        placeholders = [
-            RemoteLeadSource(
-                integration=integration,
-                external_id=key,
-                name=(ref.get("name") or key)[:100],
-                seen_in_roster=False,
-            )
-            for key, ref in missing.items()
-        ]
-        RemoteLeadSource.objects.bulk_create(placeholders, ignore_conflicts=True)
-        _ensure_lead_source_mappings(integration=integration, external_ids=list(missing))
-        rematch_queue(integration_id=integration.pk)
-        found.update(
-            RemoteLeadSource.objects.filter(
-                integration=integration, external_id__in=list(missing)
-            ).values_list("external_id", "id")
+
+    def placeholder(key: str, ref: dict) -> RemoteLeadSource:
+        name = (ref.get("name") or key)[:100]
+        return RemoteLeadSource(
+            integration=integration, external_id=key, name=name, seen_in_roster=False
         )
-    return [found.get(key) if key else None for key in keys]
+
+    return _refs_resolve(
+        RemoteLeadSource,
+        integration=integration,
+        refs=refs,
+        fallback=("name", "LOWER(name)", lambda ref: ref["name"].lower()),
+        placeholder=placeholder,
+    )

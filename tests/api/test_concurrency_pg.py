@@ -195,34 +195,68 @@ def test_deleting_a_roster_row_waits_for_a_batch_that_refers_to_it(
     assert getattr(Prospect.objects.get(), f"{field}_id") is None
 
 
-def test_a_batch_whose_lead_source_was_deleted_before_it_locked_it_starts_over(
+def _in_another_session(action) -> None:
+    thread = threading.Thread(target=lambda: (action(), connections.close_all()))
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive(), "the other session was blocked"
+
+
+def test_a_batch_whose_placeholder_gave_way_to_a_row_deleted_meanwhile_starts_over(
     sender, receiver, monkeypatch
 ):
-    from integrations.sync import ingest
+    """The batch does not find its lead source; another session makes it and commits, so the
+    batch's placeholder insert gives way to that row; the other session deletes it before the
+    batch reads it back. The batch must start over, not store a record without its source."""
+    from mappings.services import rosters
 
-    resolve, calls = ingest.lead_source_refs_resolve, []
+    found, ensure = rosters._rows_found, rosters._ensure_mappings
+    lookups, ensured = [], []
 
-    def resolve_then_lose_the_row(**kwargs):
-        ids = resolve(**kwargs)
-        calls.append(ids)
-        if len(calls) == 1:  # another session deletes the row between the read and the lock
-            thread = threading.Thread(
-                target=lambda: (RemoteLeadSource.objects.filter(pk__in=ids).delete(),
-                                connections.close_all())
-            )  # fmt: skip
-            thread.start()
-            thread.join(10)
-        return ids
+    def rows_found(model, **kwargs):
+        rows = found(model, **kwargs)
+        lookups.append(rows)
+        if len(lookups) == 1:
+            _in_another_session(
+                lambda: RemoteLeadSource.objects.create(
+                    integration=sender, external_id="walkin", name="Walk-in"
+                )
+            )
+        return rows
 
-    RemoteLeadSource.objects.create(integration=sender, external_id="walkin", name="Walk-in")
-    monkeypatch.setattr(ingest, "lead_source_refs_resolve", resolve_then_lose_the_row)
+    def delete_then_ensure(model, **kwargs):
+        if not ensured:  # the first attempt, between its insert and its read back
+            _in_another_session(RemoteLeadSource.objects.filter(external_id="walkin").delete)
+        ensured.append(kwargs)
+        ensure(model, **kwargs)
+
+    monkeypatch.setattr(rosters, "_rows_found", rows_found)
+    monkeypatch.setattr(rosters, "_ensure_mappings", delete_then_ensure)
     [result] = records_ingest(
         integration=sender,
         kind="prospect",
         records=[{"external_id": "P1", "lead_source": {"external_id": "walkin"}}],
     )
     assert result.status == "created"
-    assert len(calls) == 2
-    prospect = Prospect.objects.get()
-    assert prospect.lead_source_id == calls[1][0] != calls[0][0]
-    assert RemoteLeadSource.objects.get().external_id == "walkin"  # made again, as a placeholder
+    # Attempt 1: not found by id (nor by name: no query), nor read back after the insert.
+    assert lookups[:3] == [[], [], []]
+    assert len(ensured) == 2
+    source = RemoteLeadSource.objects.get()  # attempt 2 made it, as a placeholder
+    assert (source.external_id, source.seen_in_roster) == ("walkin", False)
+    assert source.mapping is not None
+    assert Prospect.objects.get().lead_source_id == source.pk
+
+
+def test_a_lead_source_deleted_before_the_batch_reads_it_is_made_again(sender, receiver):
+    """Found and locked in one query: a row deleted before that query is simply not found."""
+    old = RemoteLeadSource.objects.create(integration=sender, external_id="walkin", name="W")
+    _in_another_session(RemoteLeadSource.objects.filter(pk=old.pk).delete)
+    [result] = records_ingest(
+        integration=sender,
+        kind="prospect",
+        records=[{"external_id": "P1", "lead_source": {"external_id": "walkin"}}],
+    )
+    assert result.status == "created"
+    source = RemoteLeadSource.objects.get()
+    assert source.pk != old.pk and not source.seen_in_roster
+    assert Prospect.objects.get().lead_source_id == source.pk
