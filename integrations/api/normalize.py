@@ -289,11 +289,22 @@ MEMBER_FIELDS: dict[str, Normalizer] = {
     "prospect_external_id": lambda v, f, e: None if v is None else external_id_value(v, f, e),
 }
 
+ALL_MEMBER_FIELDS = {**COMMON_FIELDS, **MEMBER_FIELDS}
+
 
 def record_normalize(
-    *, kind: str, data: Any, prefix: str = "", external_id: str | None = None
+    *,
+    kind: str,
+    data: Any,
+    prefix: str = "",
+    external_id: str | None = None,
+    phone_region: str | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
-    """Validate one record body; `external_id` is the id from the URL (a PUT), if any."""
+    """Validate one record body; `external_id` is the id from the URL (a PUT), if any.
+
+    A phone number without a country code is read in the address's country, else in
+    `phone_region`, else in `CONNECTOR_DEFAULT_PHONE_REGION` (a batch reads the setting once:
+    each read through Django's lazy settings costs about a microsecond)."""
     errors: list[FieldError] = []
     if not isinstance(data, dict):
         return {}, [{"field": prefix.rstrip(".") or "body", "message": "Must be an object."}]
@@ -309,7 +320,7 @@ def record_normalize(
                 {"field": f"{prefix}external_id", "message": "Differs from the id in the URL."}
             )
         record["external_id"] = external_id
-    fields = COMMON_FIELDS if kind == "prospect" else {**COMMON_FIELDS, **MEMBER_FIELDS}
+    fields = COMMON_FIELDS if kind == "prospect" else ALL_MEMBER_FIELDS
     for name, normalize in fields.items():
         if name in data:
             value = normalize(data[name], f"{prefix}{name}", errors)
@@ -317,7 +328,7 @@ def record_normalize(
                 record[name] = value
     if "phone" in data:
         country = (record.get("address") or {}).get("country")
-        region = country or settings.CONNECTOR_DEFAULT_PHONE_REGION
+        region = country or phone_region or settings.CONNECTOR_DEFAULT_PHONE_REGION
         record["phone"] = phone_value(data["phone"], f"{prefix}phone", errors, region)
     identity_check(record, prefix, errors)
     return record, errors

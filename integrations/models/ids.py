@@ -14,10 +14,27 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from typing import Any
 
 _VERSION_VARIANT = 0x7 << 76 | 0b10 << 62
 _RANDOM_MASK = (1 << 62) - 1
 _COUNTER_LIMIT = 1 << 12
+
+
+def _uuid(
+    value: int,
+    new: Any = object.__new__,
+    assign: Any = object.__setattr__,
+    unknown: uuid.SafeUUID = uuid.SafeUUID.unknown,
+) -> uuid.UUID:
+    """The UUID of a 128-bit integer made above (always in range, version and variant set),
+    without `uuid.UUID(int=...)`'s argument checks: 0.4 against 1.4 microseconds, for the
+    ~500 ids of a batch. The same object: `UUID` keeps exactly these two slots, and
+    test_ids.py compares the results with the constructor's."""
+    made = new(uuid.UUID)
+    assign(made, "int", value)
+    assign(made, "is_safe", unknown)
+    return made
 
 
 def uuid7_many(count: int) -> list[uuid.UUID]:
@@ -29,7 +46,7 @@ def uuid7_many(count: int) -> list[uuid.UUID]:
         high = (millis & 0xFFFF_FFFF_FFFF) << 80 | _VERSION_VARIANT
         rand = os.urandom(8 * chunk)
         ids.extend(
-            uuid.UUID(int=high | i << 64 | int.from_bytes(rand[8 * i : 8 * i + 8]) & _RANDOM_MASK)
+            _uuid(high | i << 64 | int.from_bytes(rand[8 * i : 8 * i + 8]) & _RANDOM_MASK)
             for i in range(chunk)
         )
         if len(ids) < count:

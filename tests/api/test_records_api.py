@@ -141,6 +141,20 @@ def test_batch_results_are_in_request_order(api, receiver):
     assert results[2]["id"] is None
 
 
+def test_batch_reads_national_phones_in_the_address_country_else_the_default_region(
+    api, receiver, settings
+):
+    settings.CONNECTOR_DEFAULT_PHONE_REGION = "GB"
+    records = [
+        {"external_id": "P1", **ANA, "phone": "020 7946 0958"},
+        {"external_id": "P2", **ANA, "phone": "(555) 123-4567", "address": {"country": "us"}},
+    ]
+    response = api.post(f"{BASE}/prospects/batch", {"records": records}, format="json")
+    assert [r["status"] for r in response.json()["results"]] == ["created", "created"]
+    phones = dict(Prospect.objects.values_list("links__external_id", "phone"))
+    assert phones == {"P1": "+442079460958", "P2": "+15551234567"}
+
+
 @pytest.mark.parametrize(
     "records",
     [

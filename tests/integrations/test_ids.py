@@ -29,3 +29,21 @@ def test_ids_of_later_calls_sort_after_earlier_ones_and_never_repeat():
     later = uuid7_many(3)
     assert all(first < i for i in later)
     assert len({first, *later, *uuid7_many(1000), *uuid7_many(1000)}) == 2004
+
+
+def test_ids_are_the_same_objects_the_uuid_constructor_makes():
+    import copy
+    import pickle
+
+    for made in uuid7_many(50):
+        built = uuid.UUID(int=made.int)
+        assert type(made) is uuid.UUID
+        assert made == built and hash(made) == hash(built)
+        assert (str(made), made.bytes, made.hex, made.is_safe) == (
+            str(built),
+            built.bytes,
+            built.hex,
+            built.is_safe,
+        )
+        assert pickle.loads(pickle.dumps(made)) == made == copy.deepcopy(made)
+        assert uuid.UUID(str(made)) == made

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -131,8 +132,9 @@ class RecordBatchApi(PartnerApi):
         records = batch_records(data)
         results: list[dict | None] = [None] * len(records)
         valid: list[tuple[int, dict]] = []
+        region = settings.CONNECTOR_DEFAULT_PHONE_REGION
         for index, raw in enumerate(records):
-            record, problems = record_normalize(kind=self.kind, data=raw)
+            record, problems = record_normalize(kind=self.kind, data=raw, phone_region=region)
             if problems:
                 ext = raw.get("external_id") if isinstance(raw, dict) else None
                 results[index] = {
