@@ -71,7 +71,7 @@ class SenderGone(LookupError):
     404, as for a client the caller is not integrated with)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class IngestResult:
     external_id: str
     status: str  # created | updated | unchanged | error
@@ -181,7 +181,14 @@ class _Batch:
         self.fresh = [
             (f.attname, f.default) for f in fields if f.has_default() and callable(f.default)
         ]
-        self.blank = {f.attname: f.get_default() for f in fields}
+        # What every new row of this batch shares, set once rather than per record.
+        self.blank = {
+            **{f.attname: f.get_default() for f in fields},
+            "client_id": self.client_id,
+            "source_integration_id": self.integration_id,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
         self.new_ids = iter(uuid7_many(count))
 
     def _drop_duplicates(self) -> list[int]:
@@ -234,11 +241,12 @@ class _Batch:
         name = self.integration.default_lead_source_name
         if self.kind != "prospect" or not name:
             return
+        default = {"name": name}  # one reference for all: only read from here on
         for i in live:
             rec = self.records[i]
             new = not self.link_of.get(rec["external_id"]) and not rec.get("connector_id")
             if new and not rec.get("lead_source"):
-                self.records[i] = {**rec, "lead_source": {"name": name}}
+                self.records[i] = {**rec, "lead_source": default}
 
     def _refs(self, live: list[int], name: str, resolve: Any) -> dict[int, int | None]:
         given = [i for i in live if name in self.records[i]]
@@ -318,14 +326,8 @@ class _Batch:
         row = self.blank.copy()
         for name, default in self.fresh:
             row[name] = default()
-        row.update(
-            id=next(self.new_ids),
-            client_id=self.client_id,
-            source_integration_id=self.integration_id,
-            source_updated_at=rec.get("updated_at"),
-            created_at=self.now,
-            updated_at=self.now,
-        )
+        row["id"] = next(self.new_ids)
+        row["source_updated_at"] = rec.get("updated_at")
         row.update(values)
         self.created.append(row)
         self._link(rec["external_id"], row["id"])
