@@ -84,7 +84,7 @@ def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]], now: dt.
         connection.cursor() as cursor,
         cursor.copy(plan.statement) as copy,
     ):
-        if "jsonb" in plan.types:
+        if "jsonb" in plan.types or "json" in plan.types:
             set_json_dumps(orjson.dumps, context=cursor.cursor)
         copy.set_types(plan.types)
         write = copy.write_row
