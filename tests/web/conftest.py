@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from integrations.models import Integration, Platform
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory, UserFactory
@@ -117,6 +118,10 @@ def chromium(monkeypatch):
             yield browser
         finally:
             browser.close()
+            # Queries made while Playwright runs use the connection of the context it set
+            # up, which pytest-django's teardown does not see: close it here, or it stays
+            # open and PostgreSQL refuses to drop the test database at the end of the run.
+            connections.close_all()
 
 
 def _page(browser, **options):
