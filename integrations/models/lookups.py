@@ -26,6 +26,14 @@ def array_param(values: list) -> AnyType:
     return values
 
 
+def membership_sql(connection: AnyType, lhs: str, values: list, cast: str) -> tuple[str, list]:
+    """(SQL, params) for "`lhs` is one of `values`": `= ANY(%s::cast[])` with one array
+    parameter on PostgreSQL, the plain `IN (...)` elsewhere. `values` must not be empty."""
+    if connection.vendor == "postgresql":
+        return f"{lhs} = ANY(%s::{cast}[])", [array_param(values)]
+    return f"{lhs} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 @Field.register_lookup
 @ForeignObject.register_lookup
 class Any(Lookup):
@@ -42,7 +50,6 @@ class Any(Lookup):
         values = [field.get_db_prep_value(value, connection, prepared=True) for value in self.rhs]
         if not values:
             raise EmptyResultSet  # as `__in` does: the query is not even sent
-        if connection.vendor == "postgresql":
-            cast = field.db_type(connection).split("(", 1)[0]
-            return f"{lhs} = ANY(%s::{cast}[])", [*lhs_params, array_param(values)]
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+        cast = field.db_type(connection).split("(", 1)[0]
+        sql, params = membership_sql(connection, lhs, values, cast)
+        return sql, [*lhs_params, *params]

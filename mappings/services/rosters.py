@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from integrations.models import Integration
+from integrations.models.lookups import membership_sql
 from mappings.models import RemoteLeadSource, RemoteStaff
 from mappings.services.rematch import rematch_queue
 
@@ -130,10 +131,8 @@ def _rows_found(
     if not values:
         return []
     table = connection.ops.quote_name(model._meta.db_table)
-    if connection.vendor == "postgresql":
-        where, params, lock = f"{column} = ANY(%s::text[])", [values], " FOR KEY SHARE"
-    else:
-        where, params, lock = f"{column} IN ({', '.join(['%s'] * len(values))})", values, ""
+    where, params = membership_sql(connection, column, values, "text")
+    lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
     sql = (
         f"SELECT {column}, id FROM {table} WHERE integration_id = %s AND {where}"  # noqa: S608 - names are ours
         f" ORDER BY active, id{lock}"
