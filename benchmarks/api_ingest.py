@@ -4,7 +4,7 @@
 gunicorn (2 workers, production settings) on PostgreSQL; then the same rows COPYed into a
 plain table by psycopg, in the same run. Prints records/s for both and the ratio.
 
-    .venv/bin/python benchmarks/api_ingest.py [--batches 100] [--clients 2] [--rounds 3]
+    .venv/bin/python benchmarks/api_ingest.py [--batches 100] [--clients 2] [--rounds 5]
 
 Each round times new batches through the API, between two COPY runs of four times the rows; its
 ratio is against the mean of those two. The machine's speed drifts by ±10% and more from one
@@ -58,7 +58,8 @@ def post_all(base: str, key: str, bodies: list[bytes], clients: int) -> float:
     """POST every body, `clients` at a time, each client on one kept-alive connection.
 
     The load generator shares the two cores with what it measures, so it is kept lean: the
-    standard library's HTTP client (requests costs about twice the CPU per call) and orjson.
+    standard library's HTTP client and orjson (3.6 ms of its CPU per batch with requests and
+    its JSON decoding, 2.7 ms with these).
     Every answer is still read and checked: 200, and every record created.
     """
     host, port = base.removeprefix("http://").split(":")
@@ -152,7 +153,7 @@ def main() -> None:
     _, receivers, key, _ = club()
     records = args.batches * BATCH
     print(f"{args.rounds} rounds of {records} records in {args.batches} batches of {BATCH},")
-    print(f"{args.clients} clients, gunicorn with 2 workers; each round then COPYs as many rows")
+    print(f"{args.clients} clients, gunicorn with 2 workers; each round between two COPY runs")
     apis, raws, ratios = [], [], []
     process, base = gunicorn_start(workers=2)
     try:
