@@ -48,18 +48,25 @@ def _writer_held_open(sender, record: dict) -> tuple[threading.Thread, threading
     return writer, release, out
 
 
-def _delete_waits_for_the_writer(delete, release: threading.Event, writer: threading.Thread):
-    """Run `delete` in another session: it must block while the writer's transaction is open;
-    then let the writer commit, and wait for both."""
+def _session_thread(action) -> threading.Thread:
+    """`action` started in another thread, so in another database session, whose connection
+    it closes when done."""
 
     def run():
         try:
-            delete()
+            action()
         finally:
             connections.close_all()
 
-    deleter = threading.Thread(target=run)
-    deleter.start()
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _delete_waits_for_the_writer(delete, release: threading.Event, writer: threading.Thread):
+    """Run `delete` in another session: it must block while the writer's transaction is open;
+    then let the writer commit, and wait for both."""
+    deleter = _session_thread(delete)
     deleter.join(0.5)
     assert deleter.is_alive(), "the delete must wait for the writer's transaction"
     release.set()
@@ -116,17 +123,13 @@ def test_an_ingest_after_its_integration_was_deleted_finds_no_integration(sender
     locked, release = threading.Event(), threading.Event()
 
     def delete():
-        try:
-            with transaction.atomic():
-                Integration.objects.filter(pk=sender.pk).select_for_update().get()
-                locked.set()
-                release.wait(10)
-                Integration.objects.filter(pk=sender.pk).delete()
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            Integration.objects.filter(pk=sender.pk).select_for_update().get()
+            locked.set()
+            release.wait(10)
+            Integration.objects.filter(pk=sender.pk).delete()
 
-    deleter = threading.Thread(target=delete)
-    deleter.start()
+    deleter = _session_thread(delete)
     assert locked.wait(10)
     threading.Timer(0.3, release.set).start()
     with pytest.raises(SenderGone):
@@ -196,8 +199,7 @@ def test_deleting_a_roster_row_waits_for_a_batch_that_refers_to_it(
 
 
 def _in_another_session(action) -> None:
-    thread = threading.Thread(target=lambda: (action(), connections.close_all()))
-    thread.start()
+    thread = _session_thread(action)
     thread.join(10)
     assert not thread.is_alive(), "the other session was blocked"
 
