@@ -26,7 +26,7 @@ import binascii
 import uuid
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from integrations.models import Change, Integration, OutboxRow
@@ -60,22 +60,30 @@ def cursor_decode(cursor: str | None) -> tuple[int, int]:
     return position
 
 
-def feed_rows(*, integration: Integration, after: str | None, limit: int) -> list[OutboxRow]:
+def feed_queryset(*, integration: Integration, after: str | None) -> QuerySet[OutboxRow]:
+    """Every row after the cursor that the feed may serve now, in feed order."""
     txid, row_id = cursor_decode(after)
     rows = OutboxRow.objects.filter(integration=integration).select_related("change")
     if connection.vendor == "postgresql":
         # A constant SQL string, no parameters.
         watermark = RawSQL(WATERMARK_SQL, ())  # noqa: S611
-        rows = rows.filter(txid__lt=watermark).filter(
-            Q(txid__gt=txid) | Q(txid=txid, id__gt=row_id)
+        # After the cursor as one row comparison, which the (integration, txid, id) index
+        # starts its scan at. Spelled `txid > t OR (txid = t AND id > i)`, the scan began at
+        # the integration's oldest row and filtered out everything before the cursor: a page
+        # cost more with every event kept (30 days of them; docs/performance.md).
+        table = connection.ops.quote_name(OutboxRow._meta.db_table)
+        after_cursor = RawSQL(  # noqa: S611 - the table name is ours, the values parameters
+            f"({table}.txid, {table}.id) > (%s, %s)",
+            (txid, row_id),
+            output_field=BooleanField(),
         )
-        return list(rows.order_by("txid", "id")[:limit])
-    return list(rows.filter(id__gt=row_id).order_by("id")[:limit])
+        return rows.filter(after_cursor, txid__lt=watermark).order_by("txid", "id")
+    return rows.filter(id__gt=row_id).order_by("id")
 
 
 def feed_page(*, integration: Integration, after: str | None, limit: int) -> tuple[list[dict], str]:
     """Events after `after`, oldest first, and the cursor to pass next time."""
-    rows = feed_rows(integration=integration, after=after, limit=limit)
+    rows = list(feed_queryset(integration=integration, after=after)[:limit])
     if not rows:
         txid, row_id = cursor_decode(after)
         return [], cursor_encode(txid, row_id)
