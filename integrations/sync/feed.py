@@ -25,7 +25,7 @@ import base64
 import binascii
 import uuid
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -81,9 +81,30 @@ def feed_queryset(*, integration: Integration, after: str | None) -> QuerySet[Ou
     return rows.filter(id__gt=row_id).order_by("id")
 
 
+def _in_feed_order(rows: QuerySet[OutboxRow], limit: int) -> list[OutboxRow]:
+    """The first `limit` rows, read along the feed index rather than sorted.
+
+    Events newer than the table's statistics (a bulk import not yet analyzed) look to the
+    planner like a handful of rows, so it chose to fetch every row after the cursor and sort
+    them: a partner catching up read the whole rest of its feed for each page. With sorting
+    priced out, the index, already in feed order, is walked and stops at the page's end.
+    """
+    if connection.vendor != "postgresql":
+        return list(rows[:limit])
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")
+        page = list(rows[:limit])
+        if not outermost:  # the setting would outlive this read until the caller commits
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_sort = on")
+    return page
+
+
 def feed_page(*, integration: Integration, after: str | None, limit: int) -> tuple[list[dict], str]:
     """Events after `after`, oldest first, and the cursor to pass next time."""
-    rows = list(feed_queryset(integration=integration, after=after)[:limit])
+    rows = _in_feed_order(feed_queryset(integration=integration, after=after), limit)
     if not rows:
         txid, row_id = cursor_decode(after)
         return [], cursor_encode(txid, row_id)
