@@ -21,6 +21,7 @@ from integrations.services.launch import (
     integration_set_credentials,
     validate_options,
 )
+from integrations.sync.routing import feed_switch_lock
 from mappings.admin.client_counts import mapping_counts_html
 
 
@@ -262,6 +263,9 @@ class IntegrationAdmin(admin.ModelAdmin):
         new_credentials = form.cleaned_data.get("new_credentials")
         if new_credentials:
             integration_set_credentials(integration=obj, credentials=new_credentials)
+        if change and "mode" in form.changed_data:
+            # To or from `api`: whether it reads the feed changes (ingest decides by it).
+            feed_switch_lock(integration_id=obj.pk)
         super().save_model(request, obj, form, change)
         changed = [f for f in form.changed_data if f != "new_credentials"]
         audit_record(

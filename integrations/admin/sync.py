@@ -29,6 +29,7 @@ from integrations.models import (
 )
 from integrations.sync.now import SyncNowError, integration_for_sync, sync_now
 from integrations.sync.retry import deliveries_discard, deliveries_retry
+from integrations.sync.routing import feed_switch_lock
 
 
 @admin.register(Change)
@@ -179,6 +180,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Partners register their webhook through the API, which shows the secret once.
         return False
+
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool):
+        if "active" in form.changed_data:  # the partner moves to or from the feed
+            feed_switch_lock(integration_id=obj.integration_id)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(IdempotencyRecord)

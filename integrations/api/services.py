@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from integrations.models import ExternalLink, Integration, Member, Prospect, WebhookEndpoint
 from integrations.outbound import validate_outbound_url
 from integrations.services.audit import audit_record
+from integrations.sync.routing import feed_switch_lock
 from integrations.webhooks.signing import generate_secret
 
 
@@ -55,6 +56,7 @@ def webhook_register(*, integration: Integration, url: str) -> tuple[WebhookEndp
     Raises integrations.outbound.UrlNotAllowed (a ValidationError) for an unsafe URL.
     """
     validate_outbound_url(url)
+    feed_switch_lock(integration_id=integration.pk)  # from here on, events go to the webhook
     secret = generate_secret()
     endpoint, created = WebhookEndpoint.objects.update_or_create(
         integration=integration, defaults={"url": url, "secret": secret, "active": True}
@@ -72,6 +74,7 @@ def webhook_register(*, integration: Integration, url: str) -> tuple[WebhookEndp
 @transaction.atomic
 def webhook_remove(*, integration: Integration) -> bool:
     """Stop webhook deliveries (the endpoint row is kept, inactive); False if there was none."""
+    feed_switch_lock(integration_id=integration.pk)  # from here on, events go to the feed
     endpoint = WebhookEndpoint.objects.filter(integration=integration, active=True).first()
     if endpoint is None:
         return False

@@ -3,10 +3,12 @@
 Three transports, one mechanism (design.md):
 - `api` integrations: the platform's adapter (create / update through its REST contract);
 - push partners with an active webhook: a signed POST per event;
-- push partners without a webhook read the change feed. Their rows need no sending: the
-  delivery pass marks them *delivered* ("published to the feed") as soon as they are due, and
-  the feed serves every row of the integration in order whatever its status. Held rows do not
-  exist for them: the feed event carries the owner it can translate (or none).
+- push partners without a webhook read the change feed. Their rows need no sending: ingest
+  writes them *delivered* ("published to the feed", `routing.Receiver.reads_feed`), and a row
+  made pending again later (a re-send from the admin) is marked delivered by the delivery pass
+  as soon as it is due. The feed serves every row of the integration in order whatever its
+  status. Held rows do not exist for them: the feed event carries the owner it can translate
+  (or none).
 """
 
 from __future__ import annotations

@@ -431,10 +431,16 @@ class _Batch:
         for secondary, ids in delivered.items():
             routes = routes_for(receivers=self.receivers, kind=self.kind, is_secondary=secondary)
             if ids and routes:
-                route_ids = [dest.pk for dest in routes]
-                outbox_fan_out(change_ids=ids, destination_ids=route_ids, now=self.now)
-                destinations.update(route_ids)
-        # Wake the delivery workers for these destinations once this transaction commits.
+                published = {dest.pk for dest in routes if dest.reads_feed}
+                outbox_fan_out(
+                    change_ids=ids,
+                    destination_ids=[dest.pk for dest in routes],
+                    published_ids=published,
+                    now=self.now,
+                )
+                destinations.update(dest.pk for dest in routes if dest.pk not in published)
+        # Wake the delivery workers for the destinations with rows to send, after commit
+        # (a feed partner's rows are published as written: nothing to wake).
         from integrations.sync.kick import deliveries_kick
 
         deliveries_kick(integration_ids=destinations)

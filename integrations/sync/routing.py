@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from integrations.models import Integration
-from integrations.models.choices import DataKind, Direction
+from integrations.models import Integration, WebhookEndpoint
+from integrations.models.choices import DataKind, Direction, Mode
 
 
 class Receiver(NamedTuple):
@@ -28,6 +28,9 @@ class Receiver(NamedTuple):
 
     pk: int
     include_secondary_members: bool
+    # A push partner without an active webhook: it reads the change feed, so its outbox rows
+    # are published (delivered) as they are written, with nothing to send (delivery.py).
+    reads_feed: bool = False
 
 
 def sender_and_receivers_lock(
@@ -41,20 +44,39 @@ def sender_and_receivers_lock(
     filter with the ORM, or model instances from the rows, cost more than the query itself.
     """
     data = [DataKind.BOTH, DataKind.PROSPECTS if kind == "prospect" else DataKind.MEMBERS]
-    table = connection.ops.quote_name(Integration._meta.db_table)
+    quote = connection.ops.quote_name
+    table, hooks = quote(Integration._meta.db_table), quote(WebhookEndpoint._meta.db_table)
     lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
+    # Table names are ours. Whether a receiver reads the feed holds until this transaction
+    # ends: a webhook is switched on or off only under `feed_switch_lock`, which waits for it.
     sql = (
-        f"SELECT id, include_secondary_members FROM {table} WHERE client_id = %s"  # noqa: S608 - our table name
-        " AND (id = %s OR (enabled AND direction IN (%s, %s) AND data IN (%s, %s)))"
-        f" ORDER BY id{lock}"
+        f"SELECT i.id, i.include_secondary_members, i.mode <> %s AND NOT EXISTS"  # noqa: S608
+        f" (SELECT 1 FROM {hooks} w WHERE w.integration_id = i.id AND w.active)"
+        f" FROM {table} i WHERE i.client_id = %s AND (i.id = %s OR (i.enabled"
+        " AND i.direction IN (%s, %s) AND i.data IN (%s, %s)))"
+        f" ORDER BY i.id{lock}"
     )
+    params = [Mode.API, client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data])
-        found = [Receiver(pk, bool(secondary)) for pk, secondary in cursor.fetchall()]
+        cursor.execute(sql, params)
+        found = [
+            Receiver(pk, bool(secondary), bool(feed)) for pk, secondary, feed in cursor.fetchall()
+        ]
     return (
         any(row.pk == sender_id for row in found),
         [row for row in found if row.pk != sender_id],
     )
+
+
+def feed_switch_lock(*, integration_id: int) -> None:
+    """Before a change of how `integration` receives (its webhook switched on or off): wait
+    for the ingest batches that routed to it, and make later ones wait for this transaction.
+
+    Ingest writes a feed partner's rows as already published; `FOR UPDATE` is the one row
+    lock that conflicts with the `FOR KEY SHARE` ingest holds on its receivers, so no batch
+    writes rows by the old answer after the new one is committed.
+    """
+    list(Integration.objects.select_for_update().filter(pk=integration_id).values_list("pk"))
 
 
 def routes_for(

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.db.models import ProtectedError
 
+from integrations.api.services import webhook_register
 from integrations.models import ExternalLink, Integration, OutboxRow, Prospect
 from integrations.sync.ingest import SenderGone, records_ingest
 from mappings.models import RemoteLeadSource, RemoteStaff
@@ -262,3 +263,28 @@ def test_a_lead_source_deleted_before_the_batch_reads_it_is_made_again(sender, r
     source = RemoteLeadSource.objects.get()
     assert source.pk != old.pk and not source.seen_in_roster
     assert Prospect.objects.get().lead_source_id == source.pk
+
+
+def test_a_webhook_switched_on_during_a_batch_waits_for_it_then_gets_what_follows(
+    sender, receiver, settings
+):
+    """The held-open batch decided `receiver` reads the feed and wrote its row published; the
+    webhook registration waits for that batch to commit, and the next batch sends."""
+    settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True
+    sender.default_lead_source_name = ""
+    sender.save()
+    writer, release, _ = _writer_held_open(sender, {"external_id": "P1", "last_name": "One"})
+    registrar = _session_thread(
+        lambda: webhook_register(integration=receiver, url="https://hooks.example/x")
+    )
+    registrar.join(0.5)
+    assert registrar.is_alive(), "the registration must wait for the batch's transaction"
+    release.set()
+    writer.join(10)
+    registrar.join(10)
+
+    records_ingest(
+        integration=sender, kind="prospect", records=[{"external_id": "P2", "last_name": "Two"}]
+    )
+    rows = OutboxRow.objects.filter(integration=receiver).order_by("id")
+    assert [row.status for row in rows] == ["delivered", "pending"]

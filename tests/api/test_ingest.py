@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from integrations.models import Change, ExternalLink, Member, OutboxRow, Prospect
+from integrations.models import (
+    Change,
+    ExternalLink,
+    Member,
+    OutboxRow,
+    Prospect,
+    WebhookEndpoint,
+)
 from integrations.sync.ingest import records_ingest
 from mappings.models import RemoteLeadSource, RemoteStaff, StaffMapping
 from tests.factories import IntegrationFactory
@@ -131,6 +138,39 @@ def test_secondary_members_reach_only_integrations_that_include_them(sender, rec
     member = {"external_id": "M1", "email": "kid@x.com", "is_secondary": True}
     records_ingest(integration=sender, kind="member", records=[member])
     assert list(OutboxRow.objects.values_list("integration_id", flat=True)) == [taker.pk]
+
+
+def test_feed_partners_rows_are_published_as_written_the_others_wait_to_be_sent(
+    sender, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    # `receiver`: a push partner without a webhook, so it reads the feed.
+    api = IntegrationFactory(client=sender.client, direction="receive", mode="api")
+    hooked, unhooked = (
+        IntegrationFactory(client=sender.client, direction="receive", mode="push") for _ in range(2)
+    )
+    for integration, active in ((hooked, True), (unhooked, False)):
+        WebhookEndpoint.objects.create(
+            integration=integration, url="https://hooks.example/x", secret="s", active=active
+        )
+    kicked = []
+    monkeypatch.setattr(
+        "integrations.sync.kick.delivery_enqueue",
+        lambda *, integration_id: kicked.append(integration_id),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        records_ingest(integration=sender, kind="prospect", records=[ana()])
+
+    state = {
+        row.integration_id: (row.status, row.delivered_at is not None)
+        for row in OutboxRow.objects.all()
+    }
+    assert state == {
+        receiver.pk: ("delivered", True),
+        unhooked.pk: ("delivered", True),
+        api.pk: ("pending", False),
+        hooked.pk: ("pending", False),
+    }
+    assert sorted(kicked) == sorted([api.pk, hooked.pk])  # nothing to send to the feed
 
 
 def query_budget() -> int:
