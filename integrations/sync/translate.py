@@ -89,10 +89,12 @@ def external_ids_lookup(
     fk = f"{kind}_id"
     if not record_ids:
         return {}
+    # `__any`: the ids as one array parameter (a feed page asks for 1,000 of them; as `__in`,
+    # 1,000 placeholders took psycopg ~3 ms to split out of the query text).
     return {
         record_id: ext
         for record_id, ext in ExternalLink.objects.filter(
-            integration=integration, kind=kind, **{f"{fk}__in": set(record_ids)}
+            integration=integration, kind=kind, **{f"{fk}__any": set(record_ids)}
         ).values_list(fk, "external_id")
     }
 
