@@ -34,6 +34,7 @@ from integrations.sync.routing import conversion_visible
 from integrations.sync.translate import TranslateItem, owner_apply_policy, records_translate
 
 WATERMARK_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+FEED_COLUMNS = ("id", "txid", "kind", "record_id", "event_type", "change_id", "integration_id")
 
 
 class CursorError(ValueError):
@@ -63,7 +64,13 @@ def cursor_decode(cursor: str | None) -> tuple[int, int]:
 def feed_queryset(*, integration: Integration, after: str | None) -> QuerySet[OutboxRow]:
     """Every row after the cursor that the feed may serve now, in feed order."""
     txid, row_id = cursor_decode(after)
-    rows = OutboxRow.objects.filter(integration=integration).select_related("change")
+    # Only what an event is made of: a page is up to 1,000 rows, and each column loaded is
+    # converted 1,000 times (the delivery state's dates were half the cost of a page).
+    rows = (
+        OutboxRow.objects.filter(integration=integration)
+        .select_related("change")
+        .only(*FEED_COLUMNS, "change__data", "change__created_at")
+    )
     if connection.vendor == "postgresql":
         # A constant SQL string, no parameters.
         watermark = RawSQL(WATERMARK_SQL, ())  # noqa: S611
