@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from integrations.models.choices import Gender, MemberStatus, RecordKind
+from integrations.models.fields import BytewiseCharField, BytewiseEmailField
 from integrations.models.ids import uuid7
 from integrations.models.integrity import LockingDeleteModel
 
@@ -23,7 +24,7 @@ class PersonRecord(LockingDeleteModel):
     )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(max_length=254, blank=True)
+    email = BytewiseEmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
@@ -150,8 +151,8 @@ class ExternalLink(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    kind = models.CharField(max_length=10, choices=RecordKind.choices)
-    external_id = models.CharField(max_length=100)
+    kind = BytewiseCharField(max_length=10, choices=RecordKind.choices)
+    external_id = BytewiseCharField(max_length=100)
     # Nor on the record: ingest writes a new record and its link in one transaction, and a
     # record's delete locks it first, then cascades to every link (models/integrity.py).
     prospect = models.ForeignKey(
