@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable
+from typing import cast
 
 import orjson
 from django.db import connection, models
@@ -64,7 +65,7 @@ def links_by_external_id(
 def _select(model: type[models.Model], alias: str) -> tuple[str, list, list[str]]:
     """(column list, [(column expression, its converters)], attribute names) of `model`."""
     fields = model._meta.concrete_fields
-    columns = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
+    columns = ", ".join(f"{alias}.{connection.ops.quote_name(str(f.column))}" for f in fields)
     converters = []
     for field in fields:
         column = field.get_col(alias)
@@ -73,9 +74,9 @@ def _select(model: type[models.Model], alias: str) -> tuple[str, list, list[str]
     return columns, converters, [f.attname for f in fields]
 
 
-def _instance(model: type[models.Model], alias: str, values: tuple) -> models.Model:
+def _instance(model: type[models.Model], alias: str, row: tuple) -> models.Model:
     _, converters, names = _select(model, alias)
-    values = list(values)
+    values = list(row)
     for i, (column, found) in enumerate(converters):
         for converter in found:
             values[i] = converter(values[i], column, connection)
@@ -84,13 +85,13 @@ def _instance(model: type[models.Model], alias: str, values: tuple) -> models.Mo
 
 @functools.cache
 def _with_relation_sql(model: type[models.Model], relation: str, where: str) -> str:
-    related = model._meta.get_field(relation)
-    target = related.related_model
+    related = cast(models.ForeignKey, model._meta.get_field(relation))
+    target = cast(type[models.Model], related.related_model)
     qn = connection.ops.quote_name
     return (
         f"SELECT {_select(model, 'a')[0]}, {_select(target, 'b')[0]}"  # noqa: S608 - names are ours
         f" FROM {qn(model._meta.db_table)} a JOIN {qn(target._meta.db_table)} b"
-        f" ON b.{qn(target._meta.pk.column)} = a.{qn(related.column)} WHERE {where}"
+        f" ON b.{qn(str(target._meta.pk.column))} = a.{qn(related.column)} WHERE {where}"
     )
 
 
@@ -106,21 +107,28 @@ def _first_with_relation(
         return None
     width = len(model._meta.concrete_fields)
     obj = _instance(model, "a", row[:width])
-    target = model._meta.get_field(relation).related_model
+    target = cast(type[models.Model], model._meta.get_field(relation).related_model)
     getattr(model, relation).field.set_cached_value(obj, _instance(target, "b", row[width:]))
     return obj
 
 
 def api_key_by_hash(hashed_key: str) -> ApiKey | None:
     """The API key with this hash, its platform loaded with it; None when there is none."""
-    return _first_with_relation(ApiKey, "platform", "a.hashed_key = %s", [hashed_key])
+    found = _first_with_relation(ApiKey, "platform", "a.hashed_key = %s", [hashed_key])
+    return cast(ApiKey | None, found)
 
 
 def integration_of(*, client_id: str, platform: Platform) -> Integration | None:
     """The platform's integration with this client, the client loaded with it (and the
     platform given, not read again); None when there is none."""
-    integration = _first_with_relation(
-        Integration, "client", "a.client_id = %s AND a.platform_id = %s", [client_id, platform.pk]
+    integration = cast(
+        Integration | None,
+        _first_with_relation(
+            Integration,
+            "client",
+            "a.client_id = %s AND a.platform_id = %s",
+            [client_id, platform.pk],
+        ),
     )
     if integration is not None:
         Integration.platform.field.set_cached_value(integration, platform)

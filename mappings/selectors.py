@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 from django.db.models import Count, QuerySet
 
@@ -75,5 +76,6 @@ def staff_mapping_candidates(*, mapping: StaffMapping, limit: int = 5) -> list[d
         limit=limit,
     )
     return [
-        {"person": people[pid], "score": score, "reason": reason} for pid, score, reason in found
+        {"person": people[cast(int, pid)], "score": score, "reason": reason}
+        for pid, score, reason in found
     ]

@@ -33,10 +33,13 @@ def admin_link(obj: Any, text: str | None = None) -> str:
     return format_html('<a href="{}">{}</a>', url, text or str(obj))
 
 
+INLINE_FIELDS = ["link", "direction", "data", "mode", "enabled", "is_primary", "last_success_at"]
+
+
 class IntegrationInline(admin.TabularInline):
     model = Integration
-    fields = ["link", "direction", "data", "mode", "enabled", "is_primary", "last_success_at"]
-    readonly_fields = fields
+    fields = [*INLINE_FIELDS]
+    readonly_fields = INLINE_FIELDS
     extra = 0
     can_delete = False
     show_change_link = False
@@ -90,9 +93,9 @@ class ClientAdmin(admin.ModelAdmin):
     def staff_mapping_summary(self, obj: Client) -> str:
         return format_html(
             "{} matched · <strong>{}</strong> need review · {} unmatched",
-            obj.staff_matched,
-            obj.staff_review,
-            obj.staff_unmatched,
+            obj.staff_matched,  # type: ignore[attr-defined]  # annotated by get_queryset
+            obj.staff_review,  # type: ignore[attr-defined]
+            obj.staff_unmatched,  # type: ignore[attr-defined]
         )
 
     @admin.display(description="mappings")
@@ -213,8 +216,8 @@ class IntegrationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": GENERAL_FIELDS}),
-        ("Options", {"fields": OPTION_FIELDS}),
+        (None, {"fields": [*GENERAL_FIELDS]}),
+        ("Options", {"fields": [*OPTION_FIELDS]}),
         (
             "Connection",
             {
@@ -301,7 +304,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return []
         return ["platform", "prefix", "created_at", "last_used_at", "revoked_at"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         if obj is None:
             return ["platform", "name"]
         return ["platform", "name", "prefix", "created_at", "last_used_at", "revoked_at"]

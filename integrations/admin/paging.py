@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connections
@@ -13,7 +14,7 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset: Any = self.object_list
         query = getattr(queryset, "query", None)
         if query is not None and not query.where:
             connection = connections[queryset.db]
@@ -33,5 +34,5 @@ class BigTableMixin:
     """For admin classes of tables that grow to millions of rows."""
 
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
+    paginator: type[Paginator] = EstimatedCountPaginator
     list_per_page = 50

@@ -26,10 +26,13 @@ RECORD_READONLY = [
 ]
 
 
+LINK_FIELDS = ["integration", "external_id", "created_at"]
+
+
 class ExternalLinkInline(admin.TabularInline):
     model = ExternalLink
-    fields = ["integration", "external_id", "created_at"]
-    readonly_fields = fields
+    fields = [*LINK_FIELDS]
+    readonly_fields = LINK_FIELDS
     extra = 0
     can_delete = False
 
@@ -119,10 +122,10 @@ def _record_trace(model: type, object_id: str) -> list[dict]:
         return []
 
 
-PERSON_FIELDSET = (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date",
+PERSON_FIELDSET: Any = (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date",
                                      "gender"]})
-MORE_FIELDSET = ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]})
-SYNC_FIELDSET = ("Sync", {"fields": ["id", "client", "source_integration", "source_updated_at",
+MORE_FIELDSET: Any = ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]})
+SYNC_FIELDSET: Any = ("Sync", {"fields": ["id", "client", "source_integration", "source_updated_at",
                                      "version", "journey", "created_at", "updated_at"]})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from integrations.api.auth import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
 from integrations.api.problems import OptionNotAllowed, PayloadTooLarge, ValidationProblem
-from integrations.models import Integration
+from integrations.models import ApiKey, Integration
 from integrations.selectors import integration_of
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -36,7 +36,8 @@ class PartnerApi(APIView):
         """The caller's integration with this client; 404 when there is none."""
         integration = None
         if CLIENT_ID_RE.match(client_id):
-            integration = integration_of(client_id=client_id, platform=self.request.auth.platform)
+            key = cast(ApiKey, self.request.auth)  # HasApiKey let only a key through
+            integration = integration_of(client_id=client_id, platform=key.platform)
         if integration is None:
             raise exceptions.NotFound("No such client.")
         return integration

@@ -13,7 +13,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -110,7 +110,7 @@ def idempotent_run(
             break
         kept = _existing(platform=platform, key=key, fingerprint=fingerprint)
         if kept is not None:
-            return kept.response_status, kept.response_body, True
+            return cast(int, kept.response_status), kept.response_body, True
     else:
         raise KeyInUse("A request with this Idempotency-Key is still being processed.")
     try:

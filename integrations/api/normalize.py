@@ -217,7 +217,7 @@ def _reference(
         errors.append({"field": field, "message": "Must be an object or null."})
         return None
     before = len(errors)
-    ref: dict[str, str] = {}
+    ref: dict[str, Any] = {}
     if value.get("external_id") is not None:
         ref["external_id"] = external_id_value(value["external_id"], f"{field}.external_id", errors)
     for name, normalize in parts.items():
@@ -262,10 +262,7 @@ def bool_value(value: Any, field: str, errors: list[FieldError]) -> bool | None:
 
 
 def _strings(limits: dict[str, int]) -> dict[str, Normalizer]:
-    return {
-        name: (lambda v, f, e, limit=limit: string_value(v, f, e, limit))
-        for name, limit in limits.items()
-    }
+    return {name: functools.partial(string_value, limit=limit) for name, limit in limits.items()}
 
 
 COMMON_FIELDS: dict[str, Normalizer] = {

@@ -144,8 +144,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response:
         api_exc = Problem("Something went wrong on our side.", status_code=500)
         api_exc.slug, api_exc.title = "server-error", "Internal error"
     headers: dict[str, str] = {}
-    if getattr(api_exc, "auth_header", None):
-        headers["WWW-Authenticate"] = api_exc.auth_header
+    if auth_header := getattr(api_exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
     wait = getattr(api_exc, "wait", None)
     if wait is not None:
         headers["Retry-After"] = str(max(1, int(wait + 0.999)))

@@ -26,7 +26,7 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = FieldErrorSerializer(many=True, help_text="Every invalid field (may be empty).")
+    errors = FieldErrorSerializer(many=True, help_text="Every invalid field (may be empty).")  # type: ignore[assignment]
     option = serializers.CharField(
         required=False, help_text="403 only: the integration option that does not allow it."
     )
@@ -168,7 +168,7 @@ class BatchResultSerializer(serializers.Serializer):
     external_id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
     id = serializers.UUIDField(allow_null=True)
-    errors = FieldErrorSerializer(many=True)
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]  # the contract's name
 
 
 class BatchResponseSerializer(serializers.Serializer):

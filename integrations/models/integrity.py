@@ -59,8 +59,8 @@ class LockingDeleteQuerySet(models.QuerySet):
             _rows_lock(self)
             return super().delete()
 
-    delete.alters_data = True
-    delete.queryset_only = True
+    delete.alters_data = True  # type: ignore[attr-defined]  # as Django marks its own
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 class LockingDeleteModel(models.Model):
@@ -77,4 +77,4 @@ class LockingDeleteModel(models.Model):
             _rows_lock(type(self)._base_manager.using(db).filter(pk=self.pk))
             return super().delete(using=db, keep_parents=keep_parents)
 
-    delete.alters_data = True
+    delete.alters_data = True  # type: ignore[attr-defined]

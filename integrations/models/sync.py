@@ -18,7 +18,7 @@ class SnapshotField(models.JSONField):
     DISTINCT on; JSON lookups (`data__key`) are not used on it either.
     """
 
-    def db_type(self, connection: Any) -> str:
+    def db_type(self, connection: Any) -> str | None:
         return "json" if connection.vendor == "postgresql" else super().db_type(connection)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:

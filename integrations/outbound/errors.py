@@ -20,7 +20,7 @@ class OutboundError(Exception):
         return self.message
 
 
-class UrlNotAllowed(OutboundError, ValidationError):
+class UrlNotAllowed(OutboundError, ValidationError):  # type: ignore[misc]  # one message
     """The URL or an address its host resolves to is not allowed (also a ValidationError)."""
 
     permanent = True

@@ -201,8 +201,7 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _retry_after(outcomes: dict[int, Outcome], chunk: list) -> float | None:
-    waits = [outcomes[row.id].retry_after for row, _, _ in chunk
-             if outcomes[row.id].retry_after is not None]
+    waits = [wait for row, _, _ in chunk if (wait := outcomes[row.id].retry_after) is not None]
     return max(waits) if waits else None
 
 

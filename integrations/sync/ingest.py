@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -62,7 +62,7 @@ MEMBER_FIELDS = (
     "is_secondary",
 )
 DATE_FIELDS = ("birth_date", "join_date", "end_date")
-EMPTY = {**dict.fromkeys(DATE_FIELDS), "address": {}}
+EMPTY: dict[str, Any] = {**dict.fromkeys(DATE_FIELDS), "address": {}}
 MAX_ATTEMPTS = 3
 
 
@@ -229,7 +229,7 @@ class _Batch:
                 ).values_list("external_id", fk)
             }
         self.prospect_of: dict[str, uuid.UUID] = {}
-        wanted = {self.records[i].get("prospect_external_id") for i in live} - {None, ""}
+        wanted = {ext for i in live if (ext := self.records[i].get("prospect_external_id"))}
         if self.kind == "member" and wanted:
             self.prospect_of = links_by_external_id(
                 integration_id=self.integration_id, kind="prospect", external_ids=wanted
@@ -414,7 +414,8 @@ class _Batch:
         if connection.vendor == "postgresql":
             rows_copy(model=self.model, rows=self.created, now=self.now)
         else:
-            self.model.objects.bulk_create([self.model(**row) for row in self.created])
+            model: Any = self.model
+            model.objects.bulk_create([model(**row) for row in self.created])
         if self.updated:
             fields = [*self.updated_fields, "version", "source_integration"]
             fields += ["source_updated_at", "updated_at"]
@@ -426,7 +427,7 @@ class _Batch:
         delivered: dict[bool, list[int]] = {False: [], True: []}
         for change_id, (change, secondary) in zip(change_ids, self.changes, strict=True):
             if not change["event_type"].endswith(".ignored"):
-                delivered[secondary].append(change_id)
+                delivered[secondary].append(cast(int, change_id))  # stored: it has its id
         destinations: set[int] = set()
         for secondary, ids in delivered.items():
             routes = routes_for(receivers=self.receivers, kind=self.kind, is_secondary=secondary)

@@ -57,11 +57,11 @@ class _CopyPlan:
 @functools.cache
 def _copy_plan(model: type[models.Model], given: frozenset[str]) -> _CopyPlan:
     fields = [f for f in model._meta.concrete_fields if not _db_side(f, given)]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     return _CopyPlan(
         statement=f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)",
-        types=[f.db_type(connection).split("(", 1)[0].strip() for f in fields],
+        types=[str(f.db_type(connection)).split("(", 1)[0].strip() for f in fields],
         values=operator.itemgetter(*[f.attname for f in fields]),
         defaults=[(f.attname, f) for f in fields if f.attname not in given],
     )
@@ -131,7 +131,7 @@ def rows_insert(
                 row["id"] = pk
         rows_copy(model=model, rows=rows, now=now)
         return [row.get("id") for row in rows]
-    objs = model.objects.bulk_create([model(**row) for row in rows])
+    objs = model._default_manager.bulk_create([model(**row) for row in rows])
     return [obj.pk for obj in objs]
 
 

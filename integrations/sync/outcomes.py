@@ -65,15 +65,15 @@ def outcome_store(*, row: OutboxRow, integration: Integration, outcome: Outcome,
                     next_attempt_at=timezone.now() + timedelta(seconds=delay))
         return RATE_LIMITED
     attempts = row.attempts + 1
-    delay = None if outcome.result == FAILED else _retry_delay(attempts, outcome, webhook)
-    if delay is None:
+    retry_in = None if outcome.result == FAILED else _retry_delay(attempts, outcome, webhook)
+    if retry_in is None:
         if mine.update(status=OutboxStatus.FAILED, attempts=attempts, claimed_by="",
                        last_error=outcome.error[:2000], next_attempt_at=None):
             _log_failure(row=row, integration=integration, error=outcome.error, attempts=attempts)
         return FAILED
     mine.update(status=OutboxStatus.PENDING, attempts=attempts, claimed_by="",
                 last_error=outcome.error[:2000],
-                next_attempt_at=timezone.now() + timedelta(seconds=delay))
+                next_attempt_at=timezone.now() + timedelta(seconds=retry_in))
     return RETRY
 
 

@@ -112,7 +112,7 @@ def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
         and integration.platform.can_create_lead_sources
         and adapter.capabilities.create_lead_source
     )
-    if can_create and name:
+    if can_create and name and source is not None and adapter is not None:
         try:
             external_id = lead_source_create_at(
                 integration=integration, source=source, adapter=adapter

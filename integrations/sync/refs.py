@@ -46,7 +46,8 @@ def refs_drop_unchanged(
         t.record_id: t for t in records_translate(integration=integration, kind=kind, items=items)
     }
     for body in bodies:
-        t = translated.get(links.get(body["external_id"]))
+        record_id = links.get(body["external_id"])
+        t = translated.get(record_id) if record_id else None
         if t is None:
             continue
         if _same_ref(body.get("staff_owner"), t.owner.staff_owner):

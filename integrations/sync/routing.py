@@ -15,7 +15,7 @@ Per-destination options narrow it further:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -56,7 +56,7 @@ def sender_and_receivers_lock(
         " AND i.direction IN (%s, %s) AND i.data IN (%s, %s)))"
         f" ORDER BY i.id{lock}"
     )
-    params = [Mode.API, client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
+    params: list[Any] = [Mode.API, client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = [

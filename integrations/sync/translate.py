@@ -104,7 +104,7 @@ def staff_ref(remote: RemoteStaff) -> dict:
 
 
 def staff_translate(
-    *, integration: Integration, remote_staff_ids: list[int]
+    *, integration: Integration, remote_staff_ids: list[int | None]
 ) -> dict[int, StaffTranslation]:
     ids = {rid for rid in remote_staff_ids if rid}
     if not ids:
@@ -147,7 +147,7 @@ def staff_translate(
 
 
 def lead_sources_translate(
-    *, integration: Integration, remote_lead_source_ids: list[int]
+    *, integration: Integration, remote_lead_source_ids: list[int | None]
 ) -> dict[int, LeadSourceTranslation]:
     ids = {rid for rid in remote_lead_source_ids if rid}
     if not ids:
@@ -221,8 +221,10 @@ def records_translate(
         RecordTranslation(
             record_id=item.record_id,
             external_id=externals.get(item.record_id),
-            owner=owners.get(item.staff_owner_id, NO_OWNER),
-            lead_source=sources.get(item.lead_source_id, NO_SOURCE),
+            owner=owners.get(item.staff_owner_id, NO_OWNER) if item.staff_owner_id else NO_OWNER,
+            lead_source=(
+                sources.get(item.lead_source_id, NO_SOURCE) if item.lead_source_id else NO_SOURCE
+            ),
             prospect_external_id=prospects.get(item.prospect_id) if item.prospect_id else None,
         )
         for item in items

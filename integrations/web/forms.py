@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -57,7 +57,9 @@ class OptionsForm(forms.Form):
     """The integration guide's questions, exactly (product.md §1), for one integration."""
 
     direction = forms.ChoiceField(widget=forms.RadioSelect)
-    data = forms.ChoiceField(choices=DATA_CHOICES, widget=forms.RadioSelect, label="Which data")
+    data = forms.ChoiceField(  # type: ignore[assignment]  # the option's name
+        choices=DATA_CHOICES, widget=forms.RadioSelect, label="Which data"
+    )
     staff_owner = forms.BooleanField(required=False)
     lead_source = forms.BooleanField(required=False)
     unmatched_owner = forms.ChoiceField(widget=forms.RadioSelect, required=False)
@@ -71,17 +73,18 @@ class OptionsForm(forms.Form):
         kwargs.setdefault("initial", self._initial(integration))
         super().__init__(*args, **kwargs)
         platform = integration.platform
-        self.fields["direction"].choices = direction_choices(platform.name)
+        cast(forms.ChoiceField, self.fields["direction"]).choices = direction_choices(platform.name)
         self.fields["direction"].label = f"Which way does data go for {platform.name}?"
         self.fields["staff_owner"].label = "Include the lead's staff owner"
         self.fields["lead_source"].label = "Include the lead's lead source"
-        self.fields["unmatched_owner"].choices = unmatched_choices(platform.name)
+        cast(forms.ChoiceField, self.fields["unmatched_owner"]).choices = unmatched_choices(
+            platform.name
+        )
         self.fields[
             "unmatched_owner"
         ].label = f"When a lead's owner has no account in {platform.name}"
-        self.fields["default_staff"].queryset = RemoteStaff.objects.filter(
-            integration=integration, active=True
-        )
+        staff = cast(forms.ModelChoiceField, self.fields["default_staff"])
+        staff.queryset = RemoteStaff.objects.filter(integration=integration, active=True)
         self._drop_what_the_platform_cannot_do()
 
     @staticmethod
@@ -163,9 +166,9 @@ class LogFilterForm(forms.Form):
 
     def __init__(self, *args: Any, client: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["integration"]
+        field = cast(forms.ModelChoiceField, self.fields["integration"])
         field.queryset = Integration.objects.filter(client=client).select_related("platform")
-        field.label_from_instance = lambda integration: integration.platform.name
+        field.label_from_instance = lambda integration: integration.platform.name  # type: ignore[assignment]
 
     def filters(self) -> dict[str, Any]:
         """Valid filters only: a bad value shows everything rather than an error."""

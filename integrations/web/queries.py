@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
@@ -112,7 +113,7 @@ STATUS_LABELS = {
 }
 
 
-def _row(remote: object, mapping: object | None, target: str) -> MappingRow:
+def _row(remote: object, mapping: Any, target: str) -> MappingRow:
     status = mapping.status if mapping else MappingStatus.UNMATCHED
     return MappingRow(
         remote=remote,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from integrations.models import Integration
+from integrations.models import Client, Integration, User
 from integrations.models.choices import Mode
 from integrations.services.options import (
     integration_connection_test,
@@ -30,13 +30,18 @@ LOG_PAGE_SIZE = 50
 MAPPING_PAGE_SIZE = 100
 
 
+def user_client(request: HttpRequest) -> Client:
+    """The signed-in user's client (the views below are `client_required`)."""
+    return cast(Client, cast(User, request.user).client)
+
+
 def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Login required, and a client: support staff get a page that sends them to the admin."""
 
     @login_required
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.client_id is None:
+        if cast(User, request.user).client_id is None:
             return render(request, "web/no_client.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -45,7 +50,7 @@ def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 @client_required
 def integration_list(request: HttpRequest) -> HttpResponse:
-    client = request.user.client
+    client = user_client(request)
     summaries, errors_24h = queries.integration_summaries(client=client, now=timezone.now())
     return render(
         request,
@@ -82,7 +87,7 @@ def _integration_page(
 @client_required
 @require_http_methods(["GET", "POST"])
 def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    integration = queries.client_integration(client=request.user.client, pk=pk)
+    integration = queries.client_integration(client=user_client(request), pk=pk)
     if request.method == "GET":
         return _integration_page(request, integration)
     form = OptionsForm(request.POST, integration=integration)
@@ -106,7 +111,7 @@ def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @client_required
 @require_POST
 def integration_connection(request: HttpRequest, pk: int) -> HttpResponse:
-    integration = queries.client_integration(client=request.user.client, pk=pk)
+    integration = queries.client_integration(client=user_client(request), pk=pk)
     if integration.mode != Mode.API:
         return redirect("integration-detail", pk=integration.pk)
     form = ConnectionForm(request.POST)
@@ -130,7 +135,7 @@ def integration_connection(request: HttpRequest, pk: int) -> HttpResponse:
 @client_required
 @require_POST
 def integration_test(request: HttpRequest, pk: int) -> HttpResponse:
-    integration = queries.client_integration(client=request.user.client, pk=pk)
+    integration = queries.client_integration(client=user_client(request), pk=pk)
     if integration.mode != Mode.API:
         return redirect("integration-detail", pk=integration.pk)
     result = integration_connection_test(integration=integration, acting_user=request.user)
@@ -142,7 +147,7 @@ def integration_test(request: HttpRequest, pk: int) -> HttpResponse:
 def _mapping_page(
     request: HttpRequest, pk: int, *, kind: str, rows_for: Callable[..., list]
 ) -> HttpResponse:
-    integration = queries.client_integration(client=request.user.client, pk=pk)
+    integration = queries.client_integration(client=user_client(request), pk=pk)
     rows = rows_for(integration=integration)
     page = Paginator(rows, MAPPING_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -170,8 +175,8 @@ def lead_source_mappings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @client_required
 def connector_log(request: HttpRequest) -> HttpResponse:
-    form = LogFilterForm(request.GET, client=request.user.client)
+    form = LogFilterForm(request.GET, client=user_client(request))
     filters = form.filters()
-    entries = queries.log_entries(client=request.user.client, **filters)
+    entries = queries.log_entries(client=user_client(request), **filters)
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/log.html", {"page": page, "form": form, **filters})

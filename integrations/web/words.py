@@ -29,7 +29,7 @@ def describe_data(integration: Integration) -> str:
 def describe_flow(integration: Integration, counterpart: str) -> str:
     """'InTouch → Acme: prospects with staff owner', the platform on the right."""
     name = integration.platform.name
-    flows = {
+    flows: dict[str, str] = {
         Direction.SEND: f"{name} → {counterpart}",
         Direction.RECEIVE: f"{counterpart} → {name}",
     }

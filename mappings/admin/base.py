@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -48,7 +48,7 @@ def history_write(request: HttpRequest, obj: Any, message: str) -> None:
     """An admin history line on the mapping, and on its review proxy when shown through one."""
     for model in {type(obj), type(obj)._meta.concrete_model}:
         LogEntry.objects.create(
-            user_id=request.user.pk,
+            user_id=cast(int, request.user.pk),
             content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
             object_id=str(obj.pk),
             object_repr=str(obj)[:200],
@@ -68,7 +68,9 @@ def referring_object_id(request: HttpRequest, model_name: str) -> int | None:
 class ReviewActionsMixin:
     """Admin actions that call one review service per selected mapping, then report."""
 
-    actions = [
+    message_user: Callable[..., None]  # ModelAdmin's, which this mixin goes with
+
+    actions: Any = [
         "accept_suggestion",
         "mark_no_counterpart",
         "unlink",

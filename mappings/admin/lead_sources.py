@@ -33,7 +33,7 @@ class LeadSourceForm(forms.ModelForm):
         fields = ["client", "name", "external_id", "active"]
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         client, name = data.get("client"), data.get("name")
         if client and name:
             key = lead_source_key(name)

@@ -154,7 +154,7 @@ def _primary_source_links(*, primary: Integration, remotes: list[RemoteLeadSourc
         LeadSource.objects.filter(client_id=primary.client_id).values_list("normalized_name", "pk")
     )
     mappings = {m.remote_id: m for m in LeadSourceMapping.objects.filter(integration=primary)}
-    used: set[int] = set()
+    used: set[int | None] = set()
     rows = []
     for remote in remotes:
         source_id = sources.get(lead_source_key(remote.name))

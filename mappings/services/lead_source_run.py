@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -55,8 +56,9 @@ def lead_source_match_run(*, integration: Integration) -> dict[str, int]:
     for decision in decisions:
         if decision.confirmed:
             continue
-        mapping = mappings.get(decision.remote_id) or LeadSourceMapping(
-            remote_id=decision.remote_id, integration=integration
+        remote_id = cast(int, decision.remote_id)  # the remote rows' pks
+        mapping = mappings.get(remote_id) or LeadSourceMapping(
+            remote_id=remote_id, integration=integration
         )
         if decision_apply(mapping, decision, target="lead_source") or mapping.pk is None:
             rows.append(mapping)

@@ -167,7 +167,9 @@ def _refs_resolve(
     }
     for value, rid in _rows_found(model, integration=integration, column=column, values=by_field):
         found[by_field[value]] = rid
-    missing = {key: ref for ref, key in zip(refs, keys, strict=True) if key and key not in found}
+    missing = {
+        key: ref for ref, key in zip(refs, keys, strict=True) if key and ref and key not in found
+    }
     if missing:
         # A row another writer just made for the same key is kept (and read back below).
         rows = [placeholder(key, ref) for key, ref in missing.items()]

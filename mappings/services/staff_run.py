@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -75,9 +76,10 @@ def staff_match_run(*, integration: Integration) -> MatchSummary:
     for decision in decisions:
         if decision.confirmed:
             continue
-        mapping = mappings.get(decision.remote_id)
+        remote_id = cast(int, decision.remote_id)  # the roster's pks (`_roster`)
+        mapping = mappings.get(remote_id)
         if mapping is None:
-            mapping = StaffMapping(remote_id=decision.remote_id, integration=integration)
+            mapping = StaffMapping(remote_id=remote_id, integration=integration)
         old_person = mapping.person_id
         if decision_apply(mapping, decision, target="person") or mapping.pk is None:
             rows.append(mapping)

@@ -26,7 +26,7 @@ CLIENT_EXAMPLE = {
 
 class IntegrationOptionsSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["send", "receive", "both"])
-    data = serializers.ChoiceField(choices=["prospects", "members", "both"])
+    data = serializers.ChoiceField(choices=["prospects", "members", "both"])  # type: ignore[assignment]
     staff_owner = serializers.BooleanField()
     lead_source = serializers.BooleanField()
     enabled = serializers.BooleanField()

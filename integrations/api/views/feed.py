@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -60,7 +61,7 @@ class EventSerializer(serializers.Serializer):
     )
     occurred_at = serializers.DateTimeField()
     client_id = serializers.CharField()
-    data = serializers.DictField(
+    data = serializers.DictField(  # type: ignore[assignment]  # the contract's name
         help_text="The record: id, external_id (yours or null), its fields, staff_owner and "
         "lead_source in your ids."
     )
@@ -145,7 +146,7 @@ def link_validate(data: object) -> tuple[str, uuid.UUID, str]:
         problems.append({"field": "external_id", "message": problem})
     if problems:
         raise ValidationProblem("See errors for each invalid field.", errors=problems)
-    return kind, connector_id, external_id
+    return cast(str, kind), cast(uuid.UUID, connector_id), cast(str, external_id)
 
 
 class LinkCreateApi(PartnerApi):

@@ -154,8 +154,8 @@ class RecordBatchApi(PartnerApi):
                 "external_id": result.external_id,
                 "status": result.status,
                 "id": str(result.id) if result.id else None,
-                "errors": [{"field": e["field"], "message": e["message"]} for e in errors]
-                if (errors := result.errors)
+                "errors": [{"field": e["field"], "message": e["message"]} for e in found]
+                if (found := result.errors)
                 else [],
             }
         return 200, {"results": results}

@@ -38,7 +38,7 @@ class StaffInSerializer(serializers.Serializer):
 
 
 class StaffRosterInSerializer(serializers.Serializer):
-    staff = StaffInSerializer(many=True, max_length=MAX_STAFF)
+    staff = StaffInSerializer(many=True, max_length=MAX_STAFF)  # type: ignore[call-arg]
 
 
 class LeadSourceInSerializer(serializers.Serializer):
@@ -48,7 +48,7 @@ class LeadSourceInSerializer(serializers.Serializer):
 
 
 class LeadSourceRosterInSerializer(serializers.Serializer):
-    lead_sources = LeadSourceInSerializer(many=True, max_length=MAX_LEAD_SOURCES)
+    lead_sources = LeadSourceInSerializer(many=True, max_length=MAX_LEAD_SOURCES)  # type: ignore[call-arg]
 
 
 class RosterCountsSerializer(serializers.Serializer):
@@ -131,7 +131,7 @@ def roster_validate(data: Any, *, key: str, limit: int, fields: dict) -> list[di
         if not isinstance(item, dict):
             problems.append({"field": at[:-1], "message": "Must be an object."})
             continue
-        entry = {
+        entry: dict[str, Any] = {
             "external_id": external_id_value(item.get("external_id"), at + "external_id", problems)
         }
         for name, normalize in fields.items():
@@ -142,7 +142,8 @@ def roster_validate(data: Any, *, key: str, limit: int, fields: dict) -> list[di
             problems.append(
                 {"field": at + "external_id", "message": f"Duplicate of {key}[{seen[ext]}]."}
             )
-        seen.setdefault(ext, index)
+        if ext is not None:
+            seen.setdefault(ext, index)
         out.append(entry)
     if problems:
         raise ValidationProblem("See errors for each invalid field.", errors=problems)

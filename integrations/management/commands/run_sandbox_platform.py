@@ -50,7 +50,7 @@ class Command(BaseCommand):
             sys.stderr.write(f"run_sandbox_platform: error: {message}\n")
             sys.exit(2)
 
-        parser.error = one_line_error  # one line, not the usage block
+        parser.error = one_line_error  # type: ignore[method-assign]  # one line, not the usage
         return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:

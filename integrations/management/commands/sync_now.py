@@ -23,7 +23,7 @@ class Command(BaseCommand):
                              "PLATFORM_SLUG)\n")
             sys.exit(2)
 
-        parser.error = one_line_error  # one line, not the usage block
+        parser.error = one_line_error  # type: ignore[method-assign]  # one line, not the usage
         return parser
 
     def add_arguments(self, parser: Any) -> None:
