@@ -40,7 +40,8 @@ def _ingest_held_open(
 def _writer_held_open(sender, record: dict) -> tuple[threading.Thread, threading.Event, dict]:
     """Start ingesting `record` in another session and return once it has written, its
     transaction still open: (the writer, the event that lets it commit, its results)."""
-    inserted, release, out = threading.Event(), threading.Event(), {}
+    inserted, release = threading.Event(), threading.Event()
+    out: dict = {}
     writer = threading.Thread(
         target=_ingest_held_open, args=(sender, record, inserted, release, out)
     )

@@ -24,7 +24,7 @@ class FakePlatform(Adapter):
         super().__init__(AdapterConfig(base_url="http://fake"))
         self.records: dict[str, dict[str, Any]] = {}
         self.by_key: dict[str, str] = {}
-        self.calls: list[tuple[str, Any]] = []
+        self.calls: list[tuple[Any, ...]] = []
         self.lead_sources: dict[str, str] = {}
         self.faults: deque[AdapterError] = deque()  # raised one per call, in order
 

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -34,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._route(self._body())
 
     def _route(self, body: bytes) -> None:
-        server = self.server
+        server = cast(_Server, self.server)
         server.received.append(
             {"path": self.path, "headers": dict(self.headers.items()), "body": body}
         )
@@ -71,14 +72,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(server.default_status, b'{"ok": true}')
 
 
+class _Server(ThreadingHTTPServer):
+    """What the handler records and how it answers, per server."""
+
+    daemon_threads = True
+    received: list[dict]
+    statuses: list[int]
+    slow_seconds = 2.0
+    default_status = 200
+
+
 class LocalServer:
     def __init__(self) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.received = []
         self.httpd.statuses = []
-        self.httpd.slow_seconds = 2.0
-        self.httpd.default_status = 200
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

@@ -48,14 +48,14 @@ def acme_platform(db):
 
 @pytest.fixture
 def intouch_integration(club, intouch) -> Integration:
-    return IntegrationFactory(
+    return IntegrationFactory.create(
         client=club, platform=intouch, is_primary=True, direction="both", data="both"
     )
 
 
 @pytest.fixture
 def acme(club, acme_platform, intouch_integration) -> Integration:
-    return IntegrationFactory(
+    return IntegrationFactory.create(
         client=club,
         platform=acme_platform,
         direction="receive",
@@ -80,7 +80,7 @@ def manager(club):
 
 @pytest.fixture
 def other_club_integration(db, acme_platform) -> Integration:
-    return IntegrationFactory(
+    return IntegrationFactory.create(
         client=ClientFactory(id="rival", name="Rival Gym"), platform=acme_platform
     )
 
