@@ -43,7 +43,10 @@ from __future__ import annotations
 from django.db import connections, models, router, transaction
 
 
-def _rows_lock(queryset: models.QuerySet) -> None:
+def rows_lock(queryset: models.QuerySet) -> None:
+    """Lock the queryset's rows `FOR UPDATE`, the one row lock that waits for the writers
+    holding them `FOR KEY SHARE` (ingest), and makes later ones wait until this transaction
+    ends. PostgreSQL only: SQLite serializes write transactions anyway."""
     if connections[queryset.db].features.has_select_for_update:
         locked = queryset.model._base_manager.using(queryset.db).filter(
             pk__in=queryset.order_by().values("pk")
@@ -56,7 +59,7 @@ class LockingDeleteQuerySet(models.QuerySet):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         with transaction.atomic(using=self.db):
-            _rows_lock(self)
+            rows_lock(self)
             return super().delete()
 
     delete.alters_data = True  # type: ignore[attr-defined]  # as Django marks its own
@@ -74,7 +77,7 @@ class LockingDeleteModel(models.Model):
     def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict]:
         db = using or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=db):
-            _rows_lock(type(self)._base_manager.using(db).filter(pk=self.pk))
+            rows_lock(type(self)._base_manager.using(db).filter(pk=self.pk))
             return super().delete(using=db, keep_parents=keep_parents)
 
     delete.alters_data = True  # type: ignore[attr-defined]

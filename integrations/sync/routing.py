@@ -21,6 +21,7 @@ from django.db import connection
 
 from integrations.models import Integration, WebhookEndpoint
 from integrations.models.choices import DataKind, Direction, Mode
+from integrations.models.integrity import rows_lock
 
 
 class Receiver(NamedTuple):
@@ -72,11 +73,11 @@ def feed_switch_lock(*, integration_id: int) -> None:
     """Before a change of how `integration` receives (its webhook switched on or off): wait
     for the ingest batches that routed to it, and make later ones wait for this transaction.
 
-    Ingest writes a feed partner's rows as already published; `FOR UPDATE` is the one row
-    lock that conflicts with the `FOR KEY SHARE` ingest holds on its receivers, so no batch
-    writes rows by the old answer after the new one is committed.
+    Ingest writes a feed partner's rows as already published, holding its receivers `FOR KEY
+    SHARE`; the integration row is locked as for a delete (`models.integrity.rows_lock`), so
+    no batch writes rows by the old answer after the new one is committed.
     """
-    list(Integration.objects.select_for_update().filter(pk=integration_id).values_list("pk"))
+    rows_lock(Integration.objects.filter(pk=integration_id))
 
 
 def routes_for(
