@@ -160,7 +160,7 @@ def outbox_fan_out(
     from integrations.models.sync import CURRENT_TXID_SQL, OutboxStatus
 
     quote = connection.ops.quote_name
-    published = sorted(published_ids) or [0]  # 0: no integration has it
+    published = sorted(published_ids)  # may be empty: `= ANY('{}')` / `IN ()` is false
     if connection.vendor == "postgresql":
         member = "= ANY(%s::bigint[])"
         ids = tuple(array_param(v) for v in (change_ids, destination_ids, published))
