@@ -122,11 +122,20 @@ def _record_trace(model: type, object_id: str) -> list[dict]:
         return []
 
 
-PERSON_FIELDSET: Any = (None, {"fields": ["first_name", "last_name", "email", "phone", "birth_date",
-                                     "gender"]})
+PERSON_FIELDSET: Any = (
+    None,
+    {"fields": ["first_name", "last_name", "email", "phone", "birth_date", "gender"]},
+)
 MORE_FIELDSET: Any = ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]})
-SYNC_FIELDSET: Any = ("Sync", {"fields": ["id", "client", "source_integration", "source_updated_at",
-                                     "version", "journey", "created_at", "updated_at"]})
+SYNC_FIELDSET: Any = (
+    "Sync",
+    {
+        "fields": [
+            "id", "client", "source_integration", "source_updated_at", "version", "journey",
+            "created_at", "updated_at",
+        ]
+    },
+)
 
 
 @admin.register(Prospect)
