@@ -21,6 +21,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 ROWS, PER_TRANSACTION, PAGE = 6000, 50, 50
+FIRST_TXID = 3  # the lowest normal transaction id: every event's is below the watermark
 
 
 def outbox_rows_read() -> int:
@@ -34,9 +35,8 @@ def outbox_rows_read() -> int:
         return cursor.fetchone()[0]
 
 
-def events_add(receiver, change: Change, start: int, count: int) -> None:
-    """Events start..start+count, PER_TRANSACTION per (old, finished) transaction id."""
-    first = 3  # the lowest normal transaction id: all of these are below the watermark
+def events_add(receiver, change: Change) -> None:
+    """ROWS events, PER_TRANSACTION per (old, finished) transaction id."""
     OutboxRow.objects.bulk_create(
         OutboxRow(
             integration=receiver,
@@ -44,9 +44,9 @@ def events_add(receiver, change: Change, start: int, count: int) -> None:
             kind="prospect",
             record_id=change.record_id,
             event_type=change.event_type,
-            txid=first + i // PER_TRANSACTION,
+            txid=FIRST_TXID + i // PER_TRANSACTION,
         )
-        for i in range(start, start + count)
+        for i in range(ROWS)
     )
 
 
@@ -54,11 +54,12 @@ def events_add(receiver, change: Change, start: int, count: int) -> None:
 def kept_events(request, receiver):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_current_xact_id()::text::bigint")
-        assert cursor.fetchone()[0] > 3 + ROWS // PER_TRANSACTION, "cluster too new for this test"
+        last_txid = FIRST_TXID + ROWS // PER_TRANSACTION
+        assert cursor.fetchone()[0] > last_txid, "the cluster is too new for this test"
     change = Change.objects.create(
         client=receiver.client, kind="prospect", record_id="0" * 32, event_type="prospect.created"
     )
-    events_add(receiver, change, 0, ROWS)
+    events_add(receiver, change)
     with connection.cursor() as cursor:
         if request.param == "analyzed":
             cursor.execute(f"ANALYZE {OutboxRow._meta.db_table}")
