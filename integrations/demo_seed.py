@@ -7,8 +7,8 @@ idempotent, so seeding twice changes nothing.
 from __future__ import annotations
 
 from integrations import demo
-from integrations.api.normalize import record_normalize
 from integrations.models import Integration
+from integrations.records.normalize import record_normalize
 from integrations.sync.ingest import records_ingest
 from mappings.models import StaffMapping
 from mappings.services.matching_run import integration_rematch_run

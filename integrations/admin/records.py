@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from integrations.admin.clients import admin_link
 from integrations.admin.paging import BigTableMixin
 from integrations.models import Change, ExternalLink, Integration, Member, Prospect
+from integrations.records.shape import record_shape
 
 RECORD_READONLY = [
     "id",
@@ -122,11 +123,6 @@ def _record_trace(model: type, object_id: str) -> list[dict]:
         return []
 
 
-PERSON_FIELDSET: Any = (
-    None,
-    {"fields": ["first_name", "last_name", "email", "phone", "birth_date", "gender"]},
-)
-MORE_FIELDSET: Any = ("More", {"fields": ["address", "notes", "staff_owner", "lead_source"]})
 SYNC_FIELDSET: Any = (
     "Sync",
     {
@@ -138,9 +134,19 @@ SYNC_FIELDSET: Any = (
 )
 
 
+def record_fieldsets(kind: str) -> list[Any]:
+    """The record's fields as the model declares them (`records.shape`), then the sync state."""
+    person = list(record_shape("prospect").names)
+    membership = [name for name in record_shape(kind).names if name not in person]
+    fieldsets: list[Any] = [(None, {"fields": [*person, "staff_owner", "lead_source"]})]
+    if membership:
+        fieldsets.append(("Membership", {"fields": [*membership, "prospect"]}))
+    return [*fieldsets, SYNC_FIELDSET]
+
+
 @admin.register(Prospect)
 class ProspectAdmin(RecordAdmin):
-    fieldsets = [PERSON_FIELDSET, MORE_FIELDSET, SYNC_FIELDSET]
+    fieldsets = record_fieldsets("prospect")
 
 
 @admin.register(Member)
@@ -151,13 +157,7 @@ class MemberAdmin(RecordAdmin):
     ]
     list_filter = ["status", "is_secondary", "client"]
     readonly_fields = [*RecordAdmin.readonly_fields, "prospect"]
-    fieldsets = [
-        PERSON_FIELDSET,
-        ("Membership", {"fields": ["membership_number", "membership_type", "status", "join_date",
-                                   "end_date", "is_secondary", "prospect"]}),
-        MORE_FIELDSET,
-        SYNC_FIELDSET,
-    ]
+    fieldsets = record_fieldsets("member")
 
 
 @admin.register(ExternalLink)

@@ -1,7 +1,9 @@
-"""The partner API's bodies, as DRF serializers: the OpenAPI schema, and record output.
+"""The partner API's bodies, as DRF serializers: the OpenAPI schema.
 
-Input is validated by `normalize.py` (fast, every field listed); these serializers describe
-the same bodies for drf-spectacular, so the schema says exactly what the API checks.
+Input is validated by `integrations.records.normalize` (fast, every field listed) and answers
+are rendered by `integrations.records.render`; these serializers describe the same bodies for
+drf-spectacular, built from the record's fields (`integrations.records.shape`), so the schema
+says exactly what the API checks and a new field of the record appears here by itself.
 """
 
 from __future__ import annotations
@@ -10,10 +12,22 @@ from typing import Any
 
 from rest_framework import serializers
 
-from integrations.models import Integration
-from integrations.models.choices import Gender, MemberStatus
-from integrations.sync.ingest import record_fields
-from integrations.sync.translate import TranslateItem, records_translate
+from integrations.models.fields import (
+    RecordAddress,
+    RecordChoice,
+    RecordDate,
+    RecordEmail,
+    RecordField,
+    RecordFlag,
+)
+from integrations.records.shape import record_shape
+from integrations.records.values import (
+    ADDRESS_LIMITS,
+    EMAIL_MAX,
+    EXTERNAL_ID_MAX,
+    LEAD_SOURCE_NAME_MAX,
+    STAFF_NAME_MAX,
+)
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -32,87 +46,115 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-class AddressSerializer(serializers.Serializer):
-    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    state = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    postal_code = serializers.CharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True
-    )
-    country = serializers.CharField(
-        max_length=2, required=False, allow_blank=True, allow_null=True, help_text="ISO 3166 code"
-    )
+def _serializer(name: str, fields: dict[str, serializers.Field], doc: str) -> type:
+    return type(name, (serializers.Serializer,), {**fields, "__doc__": doc})
+
+
+AddressSerializer = _serializer(
+    "AddressSerializer",
+    {
+        part: serializers.CharField(
+            max_length=limit, required=False, allow_blank=True, allow_null=True,
+            help_text="ISO 3166 code" if part == "country" else None,
+        )
+        for part, limit in ADDRESS_LIMITS.items()
+    },
+    "A postal address; every part optional.",
+)
 
 
 class StaffRefSerializer(serializers.Serializer):
     external_id = serializers.CharField(
-        max_length=100, required=False, allow_null=True, help_text="The staff id in your system."
+        max_length=EXTERNAL_ID_MAX, required=False, allow_null=True,
+        help_text="The staff id in your system.",
     )
-    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    email = serializers.EmailField(
+        max_length=EMAIL_MAX, required=False, allow_blank=True, allow_null=True
+    )
+    name = serializers.CharField(
+        max_length=STAFF_NAME_MAX, required=False, allow_blank=True, allow_null=True
+    )
 
 
 class LeadSourceRefSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-
-
-def _text(limit: int, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=limit, required=False, allow_blank=True, allow_null=True, **kwargs
+    external_id = serializers.CharField(max_length=EXTERNAL_ID_MAX, required=False, allow_null=True)
+    name = serializers.CharField(
+        max_length=LEAD_SOURCE_NAME_MAX, required=False, allow_blank=True, allow_null=True
     )
 
 
-class ProspectBodySerializer(serializers.Serializer):
-    """A prospect. Fields left out keep their stored value; null or "" clears one."""
-
-    first_name = _text(100, help_text="Required with last_name unless email or phone is given.")
-    last_name = _text(100)
-    email = serializers.EmailField(
-        max_length=254, required=False, allow_blank=True, allow_null=True
-    )
-    phone = _text(50, help_text="Stored in E.164; an unparseable number is a field error.")
-    birth_date = serializers.DateField(required=False, allow_null=True)
-    gender = serializers.ChoiceField(
-        choices=Gender.values, required=False, allow_null=True, allow_blank=True
-    )
-    address = AddressSerializer(required=False, allow_null=True)
-    notes = _text(5000)
-    staff_owner = StaffRefSerializer(
-        required=False, allow_null=True, help_text="Your staff record; give external_id or email."
-    )
-    lead_source = LeadSourceRefSerializer(
-        required=False, allow_null=True, help_text="Your lead source; give external_id or name."
-    )
-    updated_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Your change time; older than stored is ignored."
-    )
-    connector_id = serializers.UUIDField(
-        required=False, allow_null=True, help_text="Link this external_id to an existing record."
-    )
+def _record_input(field: RecordField) -> serializers.Field:
+    """The schema of a record field in a body: optional, and `null` (or "") clears it."""
+    common: dict[str, Any] = {"required": False, "help_text": field.help_text or None}  # type: ignore[attr-defined]
+    if isinstance(field, RecordDate):
+        return serializers.DateField(allow_null=True, **common)
+    if isinstance(field, RecordFlag):
+        return serializers.BooleanField(**common)
+    if isinstance(field, RecordAddress):
+        return AddressSerializer(allow_null=True, **common)
+    common.update(allow_blank=True, allow_null=True)
+    if isinstance(field, RecordChoice):
+        return serializers.ChoiceField(choices=[v for v, _ in field.choices or ()], **common)
+    if isinstance(field, RecordEmail):
+        return serializers.EmailField(max_length=field.input_limit, **common)
+    return serializers.CharField(max_length=field.input_limit, **common)
 
 
-class MemberBodySerializer(ProspectBodySerializer):
-    membership_number = _text(50)
-    membership_type = _text(100)
-    status = serializers.ChoiceField(
-        choices=MemberStatus.values, required=False, allow_null=True, allow_blank=True
+def _record_output(field: RecordField) -> serializers.Field:
+    if isinstance(field, RecordDate):
+        return serializers.DateField(allow_null=True)
+    if isinstance(field, RecordFlag):
+        return serializers.BooleanField()
+    if isinstance(field, RecordAddress):
+        return AddressOutSerializer()
+    return serializers.CharField(allow_blank=True)
+
+
+def _body_fields(kind: str) -> dict[str, serializers.Field]:
+    fields: dict[str, serializers.Field] = {}
+    for field in record_shape(kind).fields:
+        fields[field.attname] = _record_input(field)  # type: ignore[attr-defined]
+    optional: dict[str, Any] = {"required": False, "allow_null": True}
+    fields.update(
+        staff_owner=StaffRefSerializer(
+            help_text="Your staff record; give external_id or email.", **optional
+        ),
+        lead_source=LeadSourceRefSerializer(
+            help_text="Your lead source; give external_id or name.", **optional
+        ),
+        updated_at=serializers.DateTimeField(
+            help_text="Your change time; older than stored is ignored.", **optional
+        ),
+        connector_id=serializers.UUIDField(
+            help_text="Link this external_id to an existing record.", **optional
+        ),
     )
-    join_date = serializers.DateField(required=False, allow_null=True)
-    end_date = serializers.DateField(required=False, allow_null=True)
-    is_secondary = serializers.BooleanField(required=False, help_text="A family add-on.")
-    prospect_external_id = serializers.CharField(
-        max_length=100, required=False, allow_null=True, help_text="The prospect it converts."
-    )
+    if kind == "member":
+        fields["prospect_external_id"] = serializers.CharField(
+            max_length=EXTERNAL_ID_MAX, required=False, allow_null=True,
+            help_text="The prospect it converts.",
+        )
+    return fields
 
 
-class ProspectBatchItemSerializer(ProspectBodySerializer):
-    external_id = serializers.CharField(min_length=1, max_length=100)
+def _batch_item_fields(kind: str) -> dict[str, serializers.Field]:
+    external_id = serializers.CharField(min_length=1, max_length=EXTERNAL_ID_MAX)
+    return {"external_id": external_id, **_body_fields(kind)}
 
 
-class MemberBatchItemSerializer(MemberBodySerializer):
-    external_id = serializers.CharField(min_length=1, max_length=100)
+BODY_DOC = "A {kind}. Fields left out keep their stored value; null or \"\" clears one."
+ProspectBodySerializer = _serializer(
+    "ProspectBodySerializer", _body_fields("prospect"), BODY_DOC.format(kind="prospect")
+)
+MemberBodySerializer = _serializer(
+    "MemberBodySerializer", _body_fields("member"), BODY_DOC.format(kind="member")
+)
+ProspectBatchItemSerializer = _serializer(
+    "ProspectBatchItemSerializer", _batch_item_fields("prospect"), BODY_DOC.format(kind="prospect")
+)
+MemberBatchItemSerializer = _serializer(
+    "MemberBatchItemSerializer", _batch_item_fields("member"), BODY_DOC.format(kind="member")
+)
 
 
 class StaffRefOutSerializer(serializers.Serializer):
@@ -135,33 +177,35 @@ class AddressOutSerializer(serializers.Serializer):
     country = serializers.CharField(required=False)
 
 
-class ProspectOutSerializer(serializers.Serializer):
-    id = serializers.UUIDField(help_text="The Connector id.")
-    external_id = serializers.CharField(allow_null=True, help_text="Your id, or null.")
-    first_name = serializers.CharField(allow_blank=True)
-    last_name = serializers.CharField(allow_blank=True)
-    email = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
-    birth_date = serializers.DateField(allow_null=True)
-    gender = serializers.CharField(allow_blank=True)
-    address = AddressOutSerializer()
-    notes = serializers.CharField(allow_blank=True)
-    staff_owner = StaffRefOutSerializer(allow_null=True, help_text="In your staff ids.")
-    lead_source = LeadSourceRefOutSerializer(allow_null=True, help_text="In your lead-source ids.")
-    updated_at = serializers.DateTimeField(allow_null=True, help_text="The source's change time.")
-    created_at = serializers.DateTimeField()
-    version = serializers.IntegerField()
+def _out_fields(kind: str) -> dict[str, serializers.Field]:
+    fields: dict[str, serializers.Field] = {
+        "id": serializers.UUIDField(help_text="The Connector id."),
+        "external_id": serializers.CharField(allow_null=True, help_text="Your id, or null."),
+    }
+    fields.update({f.attname: _record_output(f) for f in record_shape(kind).fields})  # type: ignore[attr-defined]
+    fields.update(
+        staff_owner=StaffRefOutSerializer(allow_null=True, help_text="In your staff ids."),
+        lead_source=LeadSourceRefOutSerializer(
+            allow_null=True, help_text="In your lead-source ids."
+        ),
+        updated_at=serializers.DateTimeField(
+            allow_null=True, help_text="The source's change time."
+        ),
+        created_at=serializers.DateTimeField(),
+        version=serializers.IntegerField(),
+    )
+    if kind == "member":
+        fields["prospect_id"] = serializers.UUIDField(allow_null=True)
+        fields["prospect_external_id"] = serializers.CharField(allow_null=True)
+    return fields
 
 
-class MemberOutSerializer(ProspectOutSerializer):
-    membership_number = serializers.CharField(allow_blank=True)
-    membership_type = serializers.CharField(allow_blank=True)
-    status = serializers.CharField(allow_blank=True)
-    join_date = serializers.DateField(allow_null=True)
-    end_date = serializers.DateField(allow_null=True)
-    is_secondary = serializers.BooleanField()
-    prospect_id = serializers.UUIDField(allow_null=True)
-    prospect_external_id = serializers.CharField(allow_null=True)
+ProspectOutSerializer = _serializer(
+    "ProspectOutSerializer", _out_fields("prospect"), "A stored prospect, in your ids."
+)
+MemberOutSerializer = _serializer(
+    "MemberOutSerializer", _out_fields("member"), "A stored member, in your ids."
+)
 
 
 class BatchResultSerializer(serializers.Serializer):
@@ -173,40 +217,3 @@ class BatchResultSerializer(serializers.Serializer):
 
 class BatchResponseSerializer(serializers.Serializer):
     results = BatchResultSerializer(many=True, help_text="One per record, in request order.")
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None else None
-
-
-def records_render(*, integration: Integration, kind: str, records: list[Any]) -> list[dict]:
-    """Stored records as the API shows them, in `integration`'s ids (a fixed query count)."""
-    translations = records_translate(
-        integration=integration,
-        kind=kind,
-        items=[
-            TranslateItem(
-                record_id=obj.pk,
-                staff_owner_id=obj.staff_owner_id,
-                lead_source_id=obj.lead_source_id,
-                prospect_id=getattr(obj, "prospect_id", None),
-            )
-            for obj in records
-        ],
-    )
-    out = []
-    for obj, t in zip(records, translations, strict=True):
-        data: dict[str, Any] = {"id": str(obj.pk), "external_id": t.external_id}
-        for name in record_fields(kind):
-            value = getattr(obj, name)
-            data[name] = value.isoformat() if hasattr(value, "isoformat") else value
-        data["staff_owner"] = t.owner.staff_owner
-        data["lead_source"] = t.lead_source.lead_source
-        data["updated_at"] = _iso(obj.source_updated_at)
-        data["created_at"] = _iso(obj.created_at)
-        data["version"] = obj.version
-        if kind == "member":
-            data["prospect_id"] = str(obj.prospect_id) if obj.prospect_id else None
-            data["prospect_external_id"] = t.prospect_external_id
-        out.append(data)
-    return out

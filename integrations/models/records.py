@@ -4,13 +4,27 @@ from django.db import models
 from django.db.models import Q
 
 from integrations.models.choices import Gender, MemberStatus, RecordKind
-from integrations.models.fields import BytewiseCharField, BytewiseEmailField
+from integrations.models.fields import (
+    BytewiseCharField,
+    RecordAddress,
+    RecordChoice,
+    RecordDate,
+    RecordEmail,
+    RecordFlag,
+    RecordLongText,
+    RecordPhone,
+    RecordText,
+)
 from integrations.models.ids import uuid7
 from integrations.models.integrity import LockingDeleteModel
 
 
 class PersonRecord(LockingDeleteModel):
-    """The fields prospects and members share (partner-api.md, prospect body)."""
+    """The fields prospects and members share (partner-api.md, prospect body).
+
+    The fields of the partner record are the `Record*` fields (`models/fields.py`): each says
+    how the API checks, stores and shows it. The others are the Connector's bookkeeping.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # No index of its own: the (client, -id) index serves every lookup by client.
@@ -22,14 +36,22 @@ class PersonRecord(LockingDeleteModel):
         db_index=False,
         db_constraint=False,
     )
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    email = BytewiseEmailField(max_length=254, blank=True)
-    phone = models.CharField(max_length=20, blank=True)
-    birth_date = models.DateField(null=True, blank=True)
-    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
-    address = models.JSONField(default=dict, blank=True)
-    notes = models.TextField(blank=True, max_length=5000)
+    first_name = RecordText(
+        max_length=100,
+        blank=True,
+        help_text="Required with last_name unless email or phone is given.",
+    )
+    last_name = RecordText(max_length=100, blank=True)
+    email = RecordEmail(max_length=254, blank=True)
+    phone = RecordPhone(
+        max_length=20,
+        blank=True,
+        help_text="Stored in E.164; an unparseable number is a field error.",
+    )
+    birth_date = RecordDate(null=True, blank=True)
+    gender = RecordChoice(max_length=10, choices=Gender.choices, blank=True)
+    address = RecordAddress(default=dict, blank=True)
+    notes = RecordLongText(blank=True, max_length=5000)
     # Owner and source as the sender named them: its remote staff / lead source record.
     # Translated into each destination's ids at delivery time, through the mappings.
     # No database constraint on either (`integrity.py`). The owner's index is partial (the
@@ -108,12 +130,12 @@ class Prospect(PersonRecord):
 class Member(PersonRecord):
     """A person with a membership: the Connector's canonical copy."""
 
-    membership_number = models.CharField(max_length=50, blank=True)
-    membership_type = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=10, choices=MemberStatus.choices, blank=True)
-    join_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
-    is_secondary = models.BooleanField(default=False, help_text="A family add-on membership.")
+    membership_number = RecordText(max_length=50, blank=True)
+    membership_type = RecordText(max_length=100, blank=True)
+    status = RecordChoice(max_length=10, choices=MemberStatus.choices, blank=True)
+    join_date = RecordDate(null=True, blank=True)
+    end_date = RecordDate(null=True, blank=True)
+    is_secondary = RecordFlag(default=False, help_text="A family add-on membership.")
     prospect = models.ForeignKey(
         Prospect,
         null=True,

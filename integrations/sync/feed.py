@@ -30,8 +30,8 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from integrations.models import Change, Integration, OutboxRow
+from integrations.records.translate import TranslateItem, owner_apply_policy, records_translate
 from integrations.sync.routing import conversion_visible
-from integrations.sync.translate import TranslateItem, owner_apply_policy, records_translate
 
 WATERMARK_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 FEED_COLUMNS = ("id", "txid", "kind", "record_id", "event_type", "change_id", "integration_id")

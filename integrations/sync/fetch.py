@@ -120,7 +120,7 @@ def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
 
 def _valid_bodies(kind: str, records: list[RemoteRecord], counts: Counter[str]) -> list[dict]:
     """Records as the partner API would take them; invalid ones are counted and skipped."""
-    from integrations.api.normalize import record_normalize
+    from integrations.records.normalize import record_normalize
 
     bodies = []
     for record in records:

@@ -3,7 +3,7 @@
     records_ingest(*, integration, kind: "prospect" | "member", records: list[dict])
         -> list[IngestResult]        # one per record, in order
 
-`records` are normalized dicts (`integrations.api.normalize.record_normalize` output): always
+`records` are normalized dicts (`integrations.records.normalize.record_normalize` output): always
 `external_id`; any of the body fields (a key left out keeps the stored value); `staff_owner` /
 `lead_source` references in the sender's terms (`{"external_id", "email", "name"}` /
 `{"external_id", "name"}`); `updated_at` (aware datetime, the source's own change time);
@@ -37,32 +37,13 @@ from django.utils import timezone
 from integrations.models import Change, ExternalLink, Integration, Member, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.models.ids import uuid7_many
+from integrations.records.shape import change_snapshot, kind_check, record_shape
 from integrations.selectors import links_by_external_id
 from integrations.sync.ingest_write import outbox_fan_out, rows_copy, rows_insert
 from integrations.sync.refs import refs_drop_unchanged
 from integrations.sync.routing import routes_for, sender_and_receivers_lock
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
-PERSON_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "birth_date",
-    "gender",
-    "address",
-    "notes",
-)
-MEMBER_FIELDS = (
-    "membership_number",
-    "membership_type",
-    "status",
-    "join_date",
-    "end_date",
-    "is_secondary",
-)
-DATE_FIELDS = ("birth_date", "join_date", "end_date")
-EMPTY: dict[str, Any] = {**dict.fromkeys(DATE_FIELDS), "address": {}}
 MAX_ATTEMPTS = 3
 
 
@@ -94,16 +75,11 @@ class IngestResult:
         return self.instance
 
 
-def record_fields(kind: str) -> tuple[str, ...]:
-    return PERSON_FIELDS + MEMBER_FIELDS if kind == "member" else PERSON_FIELDS
-
-
 def records_ingest(
     *, integration: Integration, kind: str, records: list[dict[str, Any]]
 ) -> list[IngestResult]:
     """Store a batch of records from `integration`; retries when a concurrent writer won a race."""
-    if kind not in ("prospect", "member"):
-        raise ValueError(f"kind must be 'prospect' or 'member', not {kind!r}")
+    kind_check(kind)
     for attempt in range(MAX_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -129,9 +105,8 @@ class _Batch:
         self.integration_id: int = integration.pk
         self.client_id: str = integration.client_id
         self.kind = kind
-        self.model = Prospect if kind == "prospect" else Member
-        self.fields = record_fields(kind)
-        self.date_fields = [name for name in self.fields if name in DATE_FIELDS]
+        self.shape = record_shape(kind)
+        self.model = self.shape.model
         self.records = list(records)
         self.results: list[IngestResult | None] = [None] * len(records)
         self.now = timezone.now()
@@ -266,9 +241,10 @@ class _Batch:
     ) -> IngestResult:
         ext = rec["external_id"]
         target, errors = self._target(rec, claimed)
+        cleared = self.shape.cleared
         values = {
-            name: (EMPTY.get(name, "") if rec[name] is None else rec[name])
-            for name in self.fields
+            name: (cleared[name] if rec[name] is None else rec[name])
+            for name in self.shape.names
             if name in rec
         }
         if "staff_owner" in rec:
@@ -363,25 +339,6 @@ class _Batch:
         self._change(vars(obj), "updated", converted=converted, former=former)
         return IngestResult(external_id=ext, status="updated", id=obj.pk, instance=obj)
 
-    def _snapshot(self, row: dict[str, Any], converted: bool, former: bool) -> dict[str, Any]:
-        fields = {name: row[name] for name in self.fields}
-        for name in self.date_fields:  # the only values JSON has no type for
-            if fields[name] is not None:
-                fields[name] = fields[name].isoformat()
-        data: dict[str, Any] = {
-            "fields": fields,
-            "staff_owner_id": row["staff_owner_id"],
-            "lead_source_id": row["lead_source_id"],
-            "version": row["version"],
-        }
-        if self.kind == "member":
-            data.update(
-                prospect_id=str(row["prospect_id"]) if row["prospect_id"] else None,
-                converted=converted,
-                former=former,
-            )
-        return data
-
     def _change(self, row: dict[str, Any], action: str, *, converted: bool, former: bool) -> None:
         """`row`: the record's values by attribute name (a new row, or a stored instance's
         `vars()`, which holds every loaded field under its attribute name)."""
@@ -391,7 +348,7 @@ class _Batch:
             "record_id": row["id"],
             "event_type": f"{self.kind}.{action}",
             "source_integration_id": self.integration_id,
-            "data": self._snapshot(row, converted, former),
+            "data": change_snapshot(self.shape, row, converted=converted, former=former),
             "source_updated_at": row["source_updated_at"],
             "created_at": self.now,
         }

@@ -54,7 +54,7 @@ def _given_default_staff(*, integration: Integration, record: Prospect | Member,
         return False
     if (data.get("staff_owner") or {}).get("external_id") != default.external_id:
         return False
-    from integrations.sync.translate import staff_translate
+    from integrations.records.translate import staff_translate
 
     found = staff_translate(integration=integration, remote_staff_ids=[record.staff_owner_id])
     translation = found.get(record.staff_owner_id)

@@ -22,7 +22,7 @@ def refs_drop_unchanged(
     has already loaded them, passes `links` ({external_id: record id}) and `stored`
     ({record id: record}) so they are not queried twice.
     """
-    from integrations.sync.translate import TranslateItem, records_translate
+    from integrations.records.translate import TranslateItem, records_translate
 
     if links is None:
         links = links_by_external_id(

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from integrations.models import Change, Integration, Member, OutboxRow, Prospect
 from integrations.models.sync import OutboxStatus
+from integrations.records.shape import record_snapshot
 from integrations.sync.kick import deliveries_kick
 from mappings.models import MappingStatus, StaffMapping
 
@@ -82,7 +83,10 @@ def _owner_updates_queue(*, client_id: str, record_ids: list) -> dict[int, int]:
             kind=row.kind,
             record_id=row.record_id,
             event_type=f"{row.kind}.updated",
-            data={**_snapshot(record, row.kind), "reason": "staff owner mapped"},
+            data={
+                **record_snapshot(record),
+                "reason": "staff owner mapped",
+            },
             source_updated_at=record.source_updated_at,
         )
         OutboxRow.objects.create(
@@ -95,22 +99,6 @@ def _owner_updates_queue(*, client_id: str, record_ids: list) -> dict[int, int]:
         counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
     OutboxRow.objects.filter(id__in=[row.id for row in sent]).update(sent_without_owner=False)
     return counts
-
-
-def _snapshot(record: Prospect | Member, kind: str) -> dict:
-    """The record as it stands, in the shape ingest gives its changes."""
-    from integrations.sync.ingest import record_fields
-
-    fields = {}
-    for name in record_fields(kind):
-        value = getattr(record, name)
-        fields[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return {
-        "fields": fields,
-        "staff_owner_id": record.staff_owner_id,
-        "lead_source_id": record.lead_source_id,
-        "version": record.version,
-    }
 
 
 def _release_done(*, integration_id: int, remote_staff_ids: set[int]) -> None:

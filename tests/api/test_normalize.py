@@ -8,7 +8,7 @@ from django.core.validators import validate_email as django_validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrations.api.normalize import NANP_E164, phone_parsed, phone_value, validate_email
+from integrations.records.values import NANP_E164, phone_parsed, phone_value, validate_email
 
 nanp = st.from_regex(r"\A\+1[2-9][0-9]{9}\Z")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from integrations.models import OutboxRow
+from integrations.records.translate import TranslateItem, owner_apply_policy, records_translate
 from integrations.sync.feed import events_render
 from integrations.sync.ingest import records_ingest
-from integrations.sync.translate import TranslateItem, owner_apply_policy, records_translate
 from mappings.models import RemoteStaff, StaffMapping, StaffPerson
 from tests.factories import IntegrationFactory
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.models import Change, Integration, OutboxRow, Prospect
-from integrations.sync.release import _snapshot
+from integrations.records.shape import record_snapshot
 from mappings.models import MappingStatus, RemoteStaff, StaffPerson
 
 
@@ -20,7 +20,7 @@ def prospect_row(
         kind="prospect",
         record_id=prospect.pk,
         event_type="prospect.created",
-        data=_snapshot(prospect, "prospect"),
+        data=record_snapshot(prospect),
     )
     return OutboxRow.objects.create(
         integration=destination,

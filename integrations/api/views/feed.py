@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from integrations.api.base import PartnerApi, limit_param, require_kind, require_receives
 from integrations.api.idempotency import idempotent_run, request_fingerprint
-from integrations.api.normalize import external_id_problem
 from integrations.api.problems import Conflict, ValidationProblem
 from integrations.api.schema import (
     CLIENT_ID,
@@ -30,6 +29,7 @@ from integrations.api.services import (
     webhook_remove,
 )
 from integrations.outbound import UrlNotAllowed
+from integrations.records.values import external_id_problem
 from integrations.sync.feed import CursorError, feed_page
 
 EVENT_EXAMPLE = {

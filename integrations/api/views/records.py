@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from integrations.api import serializers as s
 from integrations.api.base import PartnerApi, require_kind, require_sends
 from integrations.api.idempotency import idempotent_run, request_fingerprint
-from integrations.api.normalize import external_id_problem, record_normalize
 from integrations.api.problems import Conflict, ValidationProblem
 from integrations.api.schema import (
     CLIENT_ID,
@@ -24,8 +23,10 @@ from integrations.api.schema import (
     WRITE_ERRORS,
     errors,
 )
-from integrations.api.serializers import records_render
 from integrations.models import ExternalLink
+from integrations.records.normalize import record_normalize
+from integrations.records.render import records_render
+from integrations.records.values import external_id_problem
 from integrations.sync.ingest import records_ingest
 
 MAX_BATCH = 500

@@ -9,14 +9,14 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from integrations.api.base import PartnerApi, keyset_page
-from integrations.api.normalize import (
+from integrations.api.problems import ValidationProblem
+from integrations.api.schema import CLIENT_ID, CURSOR, LIMIT, READ_ERRORS, WRITE_ERRORS, errors
+from integrations.records.values import (
     FieldError,
     email_value,
     external_id_value,
     string_value,
 )
-from integrations.api.problems import ValidationProblem
-from integrations.api.schema import CLIENT_ID, CURSOR, LIMIT, READ_ERRORS, WRITE_ERRORS, errors
 from mappings.models import MappingStatus, RemoteLeadSource, RemoteStaff
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 

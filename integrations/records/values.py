@@ -1,11 +1,11 @@
-"""Validation and normalization of partner records (partner-api.md, "Prospect body").
+"""Checking and normalizing one value of a partner body (partner-api.md, "Prospect body").
 
-Plain functions rather than DRF fields: a 500-record batch must validate in milliseconds
-(issue 3, Performance), and every bad field of every record is listed at once. The DRF
-serializers in `serializers.py` describe the same body for the OpenAPI schema and call these.
-
-`record_normalize` returns the record with only the keys the body gave (a key left out keeps
-its stored value; `null` or `""` clears it), and the list of `{"field", "message"}` errors.
+Plain functions rather than DRF fields: a 500-record batch must validate in milliseconds, and
+every bad field of every record is listed at once. Each takes the value, the field's path in
+the body (for the error) and the request's error list, and returns the normalized value; a
+problem is appended to the list (the value is then None, or `MISSING` where the stored value
+must stay as it is). The record's fields (`integrations.models.fields`) and the rosters call
+them; `integrations.records.normalize` puts a whole record together.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-
-from integrations.models.choices import Gender, MemberStatus
 
 FieldError = dict[str, str]
 Normalizer = Callable[[Any, str, list[FieldError]], Any]
 
 EXTERNAL_ID_MAX = 100
+EMAIL_MAX = 254
+STAFF_NAME_MAX = 200  # a staff reference's name
+LEAD_SOURCE_NAME_MAX = 100
 FUTURE_SKEW = dt.timedelta(hours=24)
-NAME_LIMITS = {"first_name": 100, "last_name": 100}
+# The parts of an address and their limits.
 ADDRESS_LIMITS = {
     "line1": 200,
     "line2": 200,
@@ -38,7 +38,7 @@ ADDRESS_LIMITS = {
     "postal_code": 20,
     "country": 2,
 }
-_MISSING = object()
+MISSING = object()  # "no usable value": the key is left out of the record
 
 
 def text_problem(value: str) -> str | None:
@@ -108,7 +108,7 @@ validate_email = _EmailValidator()
 
 
 def email_value(value: Any, field: str, errors: list[FieldError]) -> str | None:
-    value = string_value(value, field, errors, 254)
+    value = string_value(value, field, errors, EMAIL_MAX)
     if not value:
         return value
     value = value.lower()
@@ -158,7 +158,7 @@ def date_value(value: Any, field: str, errors: list[FieldError]) -> dt.date | ob
         return dt.date.fromisoformat(value)
     except ValueError:
         errors.append({"field": field, "message": "Must be a date, YYYY-MM-DD."})
-        return _MISSING
+        return MISSING
 
 
 def datetime_value(value: Any, field: str, errors: list[FieldError]) -> dt.datetime | object | None:
@@ -170,12 +170,12 @@ def datetime_value(value: Any, field: str, errors: list[FieldError]) -> dt.datet
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         errors.append({"field": field, "message": "Must be an ISO 8601 date-time with offset."})
-        return _MISSING
+        return MISSING
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     if parsed > dt.datetime.now(tz=dt.UTC) + FUTURE_SKEW:
         errors.append({"field": field, "message": "Must not be in the future."})
-        return _MISSING
+        return MISSING
     return parsed
 
 
@@ -232,13 +232,15 @@ def _reference(
 def staff_owner_value(value: Any, field: str, errors: list[FieldError]) -> dict | None:
     parts: dict[str, Normalizer] = {
         "email": email_value,
-        "name": lambda v, f, e: string_value(v, f, e, 200),
+        "name": lambda v, f, e: string_value(v, f, e, STAFF_NAME_MAX),
     }
     return _reference(value, field, errors, parts, needs="email")
 
 
 def lead_source_value(value: Any, field: str, errors: list[FieldError]) -> dict | None:
-    parts: dict[str, Normalizer] = {"name": lambda v, f, e: string_value(v, f, e, 100)}
+    parts: dict[str, Normalizer] = {
+        "name": lambda v, f, e: string_value(v, f, e, LEAD_SOURCE_NAME_MAX)
+    }
     return _reference(value, field, errors, parts, needs="name")
 
 
@@ -259,87 +261,3 @@ def bool_value(value: Any, field: str, errors: list[FieldError]) -> bool | None:
         errors.append({"field": field, "message": "Must be true or false."})
         return None
     return value
-
-
-def _strings(limits: dict[str, int]) -> dict[str, Normalizer]:
-    return {name: functools.partial(string_value, limit=limit) for name, limit in limits.items()}
-
-
-COMMON_FIELDS: dict[str, Normalizer] = {
-    **_strings(NAME_LIMITS),
-    "email": email_value,
-    "birth_date": date_value,
-    "gender": lambda v, f, e: choice_value(v, f, e, Gender.values),
-    "address": address_value,
-    "notes": lambda v, f, e: string_value(v, f, e, 5000),
-    "staff_owner": staff_owner_value,
-    "lead_source": lead_source_value,
-    "updated_at": datetime_value,
-    "connector_id": connector_id_value,
-}
-MEMBER_FIELDS: dict[str, Normalizer] = {
-    **_strings({"membership_number": 50, "membership_type": 100}),
-    "status": lambda v, f, e: choice_value(v, f, e, MemberStatus.values),
-    "join_date": date_value,
-    "end_date": date_value,
-    "is_secondary": bool_value,
-    "prospect_external_id": lambda v, f, e: None if v is None else external_id_value(v, f, e),
-}
-
-ALL_MEMBER_FIELDS = {**COMMON_FIELDS, **MEMBER_FIELDS}
-
-
-def record_normalize(
-    *,
-    kind: str,
-    data: Any,
-    prefix: str = "",
-    external_id: str | None = None,
-    phone_region: str | None = None,
-) -> tuple[dict[str, Any], list[FieldError]]:
-    """Validate one record body; `external_id` is the id from the URL (a PUT), if any.
-
-    A phone number without a country code is read in the address's country, else in
-    `phone_region`, else in `CONNECTOR_DEFAULT_PHONE_REGION` (a batch reads the setting once:
-    each read through Django's lazy settings costs about a microsecond)."""
-    errors: list[FieldError] = []
-    if not isinstance(data, dict):
-        return {}, [{"field": prefix.rstrip(".") or "body", "message": "Must be an object."}]
-    record: dict[str, Any] = {}
-    body_id = data.get("external_id", _MISSING)
-    if external_id is None:
-        record["external_id"] = external_id_value(
-            None if body_id is _MISSING else body_id, f"{prefix}external_id", errors
-        )
-    else:
-        if body_id is not _MISSING and body_id != external_id:
-            errors.append(
-                {"field": f"{prefix}external_id", "message": "Differs from the id in the URL."}
-            )
-        record["external_id"] = external_id
-    fields = COMMON_FIELDS if kind == "prospect" else ALL_MEMBER_FIELDS
-    for name, normalize in fields.items():
-        if name in data:
-            value = normalize(data[name], f"{prefix}{name}", errors)
-            if value is not _MISSING:
-                record[name] = value
-    if "phone" in data:
-        country = (record.get("address") or {}).get("country")
-        region = country or phone_region or settings.CONNECTOR_DEFAULT_PHONE_REGION
-        record["phone"] = phone_value(data["phone"], f"{prefix}phone", errors, region)
-    identity_check(record, prefix, errors)
-    return record, errors
-
-
-def identity_check(record: dict[str, Any], prefix: str, errors: list[FieldError]) -> None:
-    """First and last name are required unless an email or phone is given."""
-    if record.get("email") or record.get("phone"):
-        return
-    failed = {error["field"] for error in errors}
-    if {f"{prefix}email", f"{prefix}phone"} & failed:
-        return  # an email or phone was given, just not a valid one: that error says it all
-    for name in ("first_name", "last_name"):
-        if not record.get(name) and f"{prefix}{name}" not in failed:
-            errors.append(
-                {"field": f"{prefix}{name}", "message": "Required unless email or phone is given."}
-            )
