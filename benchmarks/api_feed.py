@@ -19,7 +19,7 @@ import requests
 from api_setup import CLIENT_ID, club, database_prepare, gunicorn_start, gunicorn_stop
 from django.db import connection
 
-from integrations.sync.ingest import records_ingest
+from integrations.sync.inbound.ingest import records_ingest
 
 PAGE = 1000
 KEYSET_SQL = """

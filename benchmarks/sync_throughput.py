@@ -23,7 +23,7 @@ from cpu import cpu_seconds, postgres_cpu
 from sync_setup import ROOT, club, database_prepare, sandbox_start
 
 from integrations.models import OutboxRow
-from integrations.sync.ingest import records_ingest
+from integrations.sync.inbound.ingest import records_ingest
 
 PORT = 8197
 

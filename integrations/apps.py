@@ -47,3 +47,8 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(intouch_ensure, sender=self, dispatch_uid="integrations.intouch")
         connection_created.connect(json_loads_fast, dispatch_uid="integrations.json_loads")
+        # A staff link made in mappings releases held prospects and queues owner updates.
+        from integrations.sync.delivery.release import staff_mapping_made
+        from mappings.services.hooks import mapping_made_listen
+
+        mapping_made_listen(staff_mapping_made)

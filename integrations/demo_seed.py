@@ -9,7 +9,7 @@ from __future__ import annotations
 from integrations import demo
 from integrations.models import Integration
 from integrations.records.normalize import record_normalize
-from integrations.sync.ingest import records_ingest
+from integrations.sync.inbound.ingest import records_ingest
 from mappings.models import StaffMapping
 from mappings.services.matching_run import integration_rematch_run
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace

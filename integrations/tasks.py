@@ -6,17 +6,28 @@ Each can run twice, or after its object is gone, without harm.
 from __future__ import annotations
 
 import logging
+import time
 
+from integrations.api.idempotency import idempotency_records_purge
 from integrations.sync import conf
+from integrations.sync.delivery.claim import integrations_with_due_rows, outbox_sweep
+from integrations.sync.delivery.deliver import deliver_integration
+from integrations.sync.delivery.release import pending_releases_run
+from integrations.sync.delivery.wake import (
+    delivery_enqueue,
+    delivery_kick_started,
+    delivery_loop_enqueue,
+)
+from integrations.sync.delivery.worker import worker_run
+from integrations.sync.inbound.fetch import integration_fetch
+from integrations.sync.locks import integration_lock
+from integrations.sync.schedules import fetch_schedules_sync
 
 logger = logging.getLogger(__name__)
 
 
 def deliver_integration_task(integration_id: int) -> dict:
     """Send one destination's due rows; queue a follow-up if the time budget ran out."""
-    from integrations.sync.delivery import deliver_integration
-    from integrations.sync.kick import delivery_enqueue, delivery_kick_started
-
     delivery_kick_started(integration_id=integration_id)  # before it claims: see kick.py
     counts = deliver_integration(integration_id=integration_id)
     if counts.get("more"):
@@ -26,10 +37,6 @@ def deliver_integration_task(integration_id: int) -> dict:
 
 def outbox_sweep_task() -> dict:
     """Periodic: re-queue rows of dead workers, kick destinations with due rows, release."""
-    from integrations.sync.claim import integrations_with_due_rows, outbox_sweep
-    from integrations.sync.kick import delivery_enqueue
-    from integrations.sync.release import pending_releases_run
-
     requeued = outbox_sweep(older_than_seconds=conf.claim_timeout_seconds())
     due = integrations_with_due_rows()
     for integration_id in due:
@@ -40,15 +47,11 @@ def outbox_sweep_task() -> dict:
 
 def fetch_integration_task(integration_id: int) -> dict:
     """Fetch staff, lead sources and changed records from one `api` platform."""
-    from integrations.sync.fetch import integration_fetch
-
     return integration_fetch(integration_id=integration_id)
 
 
 def fetch_schedules_task() -> int:
     """Periodic: keep one fetch schedule per enabled `api` integration, at its interval."""
-    from integrations.sync.schedules import fetch_schedules_sync
-
     return fetch_schedules_sync()
 
 
@@ -59,11 +62,7 @@ def delivery_loop_task(seconds: float | None = None) -> dict:
     task after their commit. One loop at a time (a lock); the every-minute schedule restarts
     it if the chain broke (a stopped cluster). Short turns let the cluster stop quickly.
     """
-    import time
 
-    from integrations.sync.kick import delivery_loop_enqueue
-    from integrations.sync.locks import integration_lock
-    from integrations.sync.worker import worker_run
 
     turn = seconds if seconds is not None else conf.delivery_loop_seconds()
     with integration_lock(integration_id=LOOP_LOCK_ID, exclusive=True, wait_seconds=0) as held:
@@ -82,6 +81,4 @@ LOOP_LOCK_ID = 0
 
 def idempotency_purge_task() -> int:
     """Forget Idempotency-Key answers older than the 24 hours the contract keeps them."""
-    from integrations.api.idempotency import idempotency_records_purge
-
     return idempotency_records_purge()

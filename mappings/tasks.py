@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from integrations.models import Integration
+from mappings.services.matching_run import integration_rematch_run
 
 
 def integration_rematch(integration_id: int) -> None:
@@ -10,6 +11,5 @@ def integration_rematch(integration_id: int) -> None:
     integration = Integration.objects.filter(pk=integration_id).select_related("client").first()
     if integration is None:
         return
-    from mappings.services.matching_run import integration_rematch_run
 
     integration_rematch_run(integration=integration)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from integrations.admin.sync import sync_now_button
 from integrations.models import ApiKey, Client, Integration, Platform
 from integrations.services.audit import audit_record
 from integrations.services.launch import (
@@ -21,7 +22,7 @@ from integrations.services.launch import (
     integration_set_credentials,
     validate_options,
 )
-from integrations.sync.routing import feed_switch_lock
+from integrations.sync.inbound.routing import feed_switch_lock
 from mappings.admin.client_counts import mapping_counts_html
 
 
@@ -248,8 +249,6 @@ class IntegrationAdmin(admin.ModelAdmin):
     @admin.display(description="fetch now")
     def sync_now(self, obj: Integration) -> str:
         """Queues an immediate fetch of staff, lead sources and records (api integrations)."""
-        from integrations.admin.sync import sync_now_button
-
         return sync_now_button(obj)
 
     @admin.display(description="client", ordering="client__name")

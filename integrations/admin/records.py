@@ -13,6 +13,7 @@ from integrations.admin.clients import admin_link
 from integrations.admin.paging import BigTableMixin
 from integrations.models import Change, ExternalLink, Integration, Member, Prospect
 from integrations.records.shape import record_shape
+from integrations.sync.journey import record_trace
 
 RECORD_READONLY = [
     "id",
@@ -112,10 +113,6 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
 
 def _record_trace(model: type, object_id: str) -> list[dict]:
     """The record's hops (received, delivered) for the change page."""
-    try:
-        from integrations.sync.trace import record_trace
-    except ImportError:  # the sync engine's trace selector is optional for the admin
-        return []
     kind = "prospect" if model is Prospect else "member"
     try:
         return record_trace(kind=kind, record_id=object_id)

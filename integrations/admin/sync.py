@@ -27,9 +27,9 @@ from integrations.models import (
     SyncRun,
     WebhookEndpoint,
 )
-from integrations.sync.now import SyncNowError, integration_for_sync, sync_now
-from integrations.sync.retry import deliveries_discard, deliveries_retry
-from integrations.sync.routing import feed_switch_lock
+from integrations.sync.delivery.resend import deliveries_discard, deliveries_retry
+from integrations.sync.inbound.fetch import SyncNowError, integration_for_sync, sync_now
+from integrations.sync.inbound.routing import feed_switch_lock
 
 
 @admin.register(Change)

@@ -9,6 +9,7 @@ view answers `application/problem+json` with `{"type", "title", "status", "detai
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -17,7 +18,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from integrations.sync.ingest import SenderGone
+from integrations.sync.inbound.ingest import SenderGone
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +130,6 @@ def problem_response(exc: exceptions.APIException, headers: dict[str, str]) -> R
 
 
 def _title(code: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(code).phrase
     except ValueError:

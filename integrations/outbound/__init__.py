@@ -1,7 +1,7 @@
 """The one way the Connector calls out over HTTP (webhooks and platform adapters).
 
 SSRF safety lives in the connection itself (connection.py): every new connection resolves the
-host name, checks every address it resolved to (policy.py), and connects to one of those checked
+host name, checks every address it resolved to (url_policy.py), and connects to one of those checked
 addresses while TLS (SNI, certificate) and the Host header keep the name. A DNS answer that
 changes between a check and the connect (rebinding) cannot reach a private address: there is no
 second lookup.
@@ -10,7 +10,7 @@ No redirects, connect/read timeouts, a total time limit, a response-size cap, no
 netrc from the environment, and never a header, body or credential in the logs (request.py).
 """
 
-from integrations.outbound.connection import checked_addresses, session
+from integrations.outbound.connection import session
 from integrations.outbound.errors import (
     OutboundConnectionError,
     OutboundError,
@@ -19,7 +19,6 @@ from integrations.outbound.errors import (
     ResponseTooLarge,
     UrlNotAllowed,
 )
-from integrations.outbound.policy import address_problem, validate_outbound_url
 from integrations.outbound.request import (
     CONNECT_TIMEOUT,
     MAX_RESPONSE_BYTES,
@@ -28,6 +27,11 @@ from integrations.outbound.request import (
     connection_reason,
     retry_after_seconds,
     safe_request,
+)
+from integrations.outbound.url_policy import (
+    address_problem,
+    checked_addresses,
+    validate_outbound_url,
 )
 
 __all__ = [

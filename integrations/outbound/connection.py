@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 from typing import Any
@@ -14,33 +13,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from integrations.outbound.errors import UrlNotAllowed
-from integrations.outbound.policy import address_problem, is_localhost_name
+from integrations.outbound.url_policy import checked_addresses
 
 USER_AGENT = "Connector/1.0"
-
-
-def _resolve(host: str, port: int) -> list[tuple[int, tuple[Any, ...]]]:
-    """(family, sockaddr) for every address of host; patched in tests to simulate DNS."""
-    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-    return [(family, sockaddr) for family, _t, _p, _c, sockaddr in infos]
-
-
-def checked_addresses(
-    host: str, port: int, *, allow_loopback: bool
-) -> list[tuple[int, tuple[Any, ...]]]:
-    """Resolve host and refuse if ANY address is not allowed (a mixed answer is an attack)."""
-    name = host.strip("[]")
-    if is_localhost_name(name) and not allow_loopback:
-        raise UrlNotAllowed(f"The address is not allowed: {name} is this machine.", host=name)
-    addresses = _resolve(name, port)
-    for _family, sockaddr in addresses:
-        ip = ipaddress.ip_address(sockaddr[0].split("%")[0])
-        problem = address_problem(ip, allow_loopback=allow_loopback)
-        if problem:
-            raise UrlNotAllowed(
-                f"The address is not allowed: {name} resolves to {problem}.", host=name
-            )
-    return addresses
 
 
 def _connect_checked(conn: HTTPConnection, allow_loopback: bool) -> socket.socket:

@@ -23,7 +23,7 @@ from integrations.outbound.errors import (
     RedirectRefused,
     ResponseTooLarge,
 )
-from integrations.outbound.policy import allow_loopback_setting, validate_outbound_url
+from integrations.outbound.url_policy import allow_loopback_setting, validate_outbound_url
 
 logger = logging.getLogger(__name__)
 # urllib3 logs every request line, query included, at DEBUG: a query can carry a secret.

@@ -7,7 +7,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -166,9 +168,6 @@ def api_key_revoke(*, api_key: ApiKey, acting_user: Any = None) -> ApiKey:
 @transaction.atomic
 def client_user_add(*, client: Client, email: str, password: str, acting_user: Any = None) -> User:
     """Create a client user; raises ValidationError for a taken email or a weak password."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.validators import validate_email
-
     email = email.strip().lower()
     errors: dict[str, list[str]] = {}
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.utils import OperationalError
 
 _LOCK_CLASS = 0x5359  # "SY": namespaces our advisory locks from anyone else's
 
@@ -60,8 +61,6 @@ def _advisory_lock(integration_id: int, exclusive: bool, wait_seconds: float) ->
 def _advisory_wait(cursor, suffix: str, integration_id: int, wait_seconds: float) -> bool:
     # A waiting request queues in PostgreSQL's lock manager, so new shared holders cannot
     # starve it. lock_timeout bounds the wait; the session lock outlives the transaction.
-    from django.db.utils import OperationalError
-
     try:
         with transaction.atomic():
             cursor.execute(f"SET LOCAL lock_timeout = '{int(wait_seconds * 1000)}ms'")

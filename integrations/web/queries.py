@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from integrations.models import Client, Integration, LogEntry
 from integrations.web.health import Chart, chart, delivery_counts, last_delivered_at
-from integrations.web.words import counterpart_name, describe_flow
+from integrations.web.option_words import counterpart_name, describe_flow
 from mappings.models import MappingStatus, RemoteLeadSource, RemoteStaff
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django_q.tasks import async_task
 
 REMATCH_TASK = "mappings.tasks.integration_rematch"
 
@@ -11,9 +12,6 @@ def rematch_queue(*, integration_id: int) -> None:
     """Enqueue `integration_rematch` after commit, so the worker sees the new roster."""
 
     def enqueue() -> None:
-        # Imported late: django_q pulls in its broker and models on import.
-        from django_q.tasks import async_task
-
         async_task(REMATCH_TASK, integration_id, task_name=f"rematch-{integration_id}")
 
     transaction.on_commit(enqueue)

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from integrations.models import Change
-from integrations.sync.ingest import records_ingest
+from integrations.sync.inbound.ingest import records_ingest
 
 pytestmark = pytest.mark.django_db
 

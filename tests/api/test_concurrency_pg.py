@@ -13,7 +13,7 @@ from django.db.models import ProtectedError
 
 from integrations.api.services import webhook_register
 from integrations.models import ExternalLink, Integration, OutboxRow, Prospect
-from integrations.sync.ingest import SenderGone, records_ingest
+from integrations.sync.inbound.ingest import SenderGone, records_ingest
 from mappings.models import RemoteLeadSource, RemoteStaff
 
 pytestmark = [

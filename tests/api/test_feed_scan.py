@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from integrations.models import Change, OutboxRow
-from integrations.sync.feed import cursor_encode, feed_page
+from integrations.sync.delivery.feed import cursor_encode, feed_page
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="The (txid, id) order is PostgreSQL's."

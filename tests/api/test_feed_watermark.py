@@ -16,8 +16,8 @@ import pytest
 from django.db import connection, connections, transaction
 
 from integrations.models import OutboxRow, Prospect
-from integrations.sync.feed import feed_page
-from integrations.sync.ingest import records_ingest
+from integrations.sync.delivery.feed import feed_page
+from integrations.sync.inbound.ingest import records_ingest
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

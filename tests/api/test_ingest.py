@@ -14,7 +14,7 @@ from integrations.models import (
     Prospect,
     WebhookEndpoint,
 )
-from integrations.sync.ingest import records_ingest
+from integrations.sync.inbound.ingest import records_ingest
 from mappings.models import RemoteLeadSource, RemoteStaff, StaffMapping
 from tests.factories import IntegrationFactory
 
@@ -154,7 +154,7 @@ def test_feed_partners_rows_are_published_as_written_the_others_wait_to_be_sent(
         )
     kicked = []
     monkeypatch.setattr(
-        "integrations.sync.kick.delivery_enqueue",
+        "integrations.sync.delivery.wake.delivery_enqueue",
         lambda *, integration_id: kicked.append(integration_id),
     )
     with django_capture_on_commit_callbacks(execute=True):

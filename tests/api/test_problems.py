@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from integrations.api.problems import problem_exception_handler
 from integrations.models import Integration
-from integrations.sync.ingest import SenderGone
+from integrations.sync.inbound.ingest import SenderGone
 
 
 def test_an_integration_deleted_while_its_batch_ran_is_a_404():

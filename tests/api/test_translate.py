@@ -6,8 +6,8 @@ import uuid
 
 from integrations.models import OutboxRow
 from integrations.records.translate import TranslateItem, owner_apply_policy, records_translate
-from integrations.sync.feed import events_render
-from integrations.sync.ingest import records_ingest
+from integrations.sync.delivery.feed import events_render
+from integrations.sync.inbound.ingest import records_ingest
 from mappings.models import RemoteStaff, StaffMapping, StaffPerson
 from tests.factories import IntegrationFactory
 

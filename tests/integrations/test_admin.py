@@ -206,7 +206,7 @@ def test_api_integration_page_has_a_sync_now_button_that_queues_a_fetch(admin_cl
 
 
 def test_prospect_search_finds_by_email_id_external_id_and_last_name(admin_client, db):
-    from integrations.sync.ingest import records_ingest
+    from integrations.sync.inbound.ingest import records_ingest
 
     sender = IntegrationFactory()
     [ana, bo] = records_ingest(

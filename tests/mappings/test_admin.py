@@ -276,7 +276,7 @@ def test_rematch_action_queues_the_integrations(
     admin_client, queue, other, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: queued.append(a))
+    monkeypatch.setattr("mappings.services.rematch.async_task", lambda *a, **k: queued.append(a))
     with django_capture_on_commit_callbacks(execute=True):
         act(admin_client, "rematch_integrations", queue["S1"], queue["S3"])
     assert queued == [("mappings.tasks.integration_rematch", other.pk)]

@@ -1,13 +1,12 @@
-"""The release hook: flags pending work, and calls the sync engine after commit when present."""
+"""The release hook: flags pending work, and calls the listeners after commit."""
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
+from integrations.sync.delivery.release import staff_mapping_made
 from mappings.models import StaffMapping
+from mappings.services import hooks
 from mappings.services.hooks import mapping_changed
 from tests.factories import RemoteStaffFactory
 
@@ -21,9 +20,7 @@ def test_calls_staff_mapping_made_after_commit(
     mapping, monkeypatch, django_capture_on_commit_callbacks
 ):
     calls = []
-    fake = types.ModuleType("integrations.sync.release")
-    fake.staff_mapping_made = lambda **kwargs: calls.append(kwargs)
-    monkeypatch.setitem(sys.modules, "integrations.sync.release", fake)
+    monkeypatch.setattr(hooks, "_listeners", [lambda **kwargs: calls.append(kwargs)])
     with django_capture_on_commit_callbacks(execute=True):
         mapping_changed(
             integration_id=mapping.integration_id, remote_staff_ids=[mapping.remote_id] * 2
@@ -35,8 +32,12 @@ def test_calls_staff_mapping_made_after_commit(
     assert StaffMapping.objects.get(pk=mapping.pk).pending_release is True
 
 
-def test_without_the_sync_engine_the_work_stays_flagged(mapping, monkeypatch):
-    monkeypatch.setattr("mappings.services.hooks._release_hook", lambda: None)
+def test_the_sync_engine_listens_from_start_up():
+    assert hooks._listeners == [staff_mapping_made]
+
+
+def test_without_a_listener_the_work_stays_flagged(mapping, monkeypatch):
+    monkeypatch.setattr(hooks, "_listeners", [])
     mapping_changed(integration_id=mapping.integration_id, remote_staff_ids=[mapping.remote_id])
     assert StaffMapping.objects.get(pk=mapping.pk).pending_release is True
 

@@ -184,7 +184,7 @@ def test_task_rematches_and_primary_run_queues_the_others(
     club, primary, other, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: queued.append(a))
+    monkeypatch.setattr("mappings.services.rematch.async_task", lambda *a, **k: queued.append(a))
     roster(primary, ("P2", "Anna", "Berg", ""))
     roster(other, ("S2", "Anna", "Berg", ""))
     with django_capture_on_commit_callbacks(execute=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.sync import delivery
+from integrations.sync.delivery import deliver as delivery
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django_q.models import OrmQ
 
 from integrations.models import OutboxRow, Prospect, SyncRun
-from integrations.sync.trace import record_trace
+from integrations.sync.journey import record_trace
 from tests.sync.helpers import prospect_row
 
 CHANGELIST = "admin:integrations_outboxrow_changelist"

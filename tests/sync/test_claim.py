@@ -10,7 +10,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from integrations.models import OutboxRow
-from integrations.sync.claim import integrations_with_due_rows, outbox_claim, outbox_sweep
+from integrations.sync.delivery.claim import integrations_with_due_rows, outbox_claim, outbox_sweep
 from tests.sync.helpers import prospect_row
 
 

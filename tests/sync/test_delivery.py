@@ -11,7 +11,7 @@ import pytest
 
 from integrations.adapters.base import AdapterError
 from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect, SyncRun
-from integrations.sync.delivery import deliver_integration
+from integrations.sync.delivery.deliver import deliver_integration
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory
 from tests.sync.fakes import FakePlatform
 from tests.sync.helpers import prospect_row, same_person
@@ -20,7 +20,7 @@ from tests.sync.helpers import prospect_row, same_person
 @pytest.fixture
 def platform(monkeypatch):
     fake = FakePlatform()
-    monkeypatch.setattr("integrations.adapters.adapter_for", lambda integration: fake)
+    monkeypatch.setattr("integrations.sync.delivery.deliver.adapter_for", lambda integration: fake)
     return fake
 
 
@@ -134,7 +134,7 @@ def test_rate_limit_waits_retry_after_without_counting_an_attempt(
 
 
 def test_hold_policy_holds_until_the_owner_is_mapped(destination, source, platform, events):
-    from integrations.sync.release import staff_mapping_made
+    from integrations.sync.delivery.release import staff_mapping_made
 
     destination.unmatched_owner = "hold"
     destination.save()
@@ -159,7 +159,7 @@ def test_hold_policy_holds_until_the_owner_is_mapped(destination, source, platfo
 def test_send_without_owner_warns_then_sends_the_owner_when_mapped(
     destination, source, platform, events
 ):
-    from integrations.sync.release import staff_mapping_made
+    from integrations.sync.delivery.release import staff_mapping_made
 
     owner = RemoteStaffFactory(integration=source, first_name="Sam", last_name="Ortiz")
     row = prospect_row(destination=destination, staff_owner=owner)
@@ -227,14 +227,14 @@ def test_a_paused_destination_keeps_its_rows(destination, platform, events):
 
 
 def test_a_rendering_crash_is_retried_later_not_stranded(destination, platform, monkeypatch):
-    from integrations.sync import render
+    from integrations.sync.delivery import deliver as delivery_module
 
     row = prospect_row(destination=destination)
 
     def broken(**kwargs):
         raise KeyError("fields")
 
-    monkeypatch.setattr(render, "events_for_rows", broken)
+    monkeypatch.setattr(delivery_module, "events_for_rows", broken)
     assert deliver(destination) == {"retry": 1}
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "Internal error: KeyError")

@@ -15,8 +15,8 @@ from django_q.conf import Conf
 
 from integrations.models import OutboxRow, Prospect
 from integrations.sandbox import SandboxServer, SandboxStore
-from integrations.sync.fetch import integration_fetch
-from integrations.sync.worker import deliver_all_due
+from integrations.sync.delivery.worker import deliver_all_due
+from integrations.sync.inbound.fetch import integration_fetch
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 from tests.factories import IntegrationFactory, PlatformFactory
 

@@ -19,8 +19,8 @@ from django.db import connection
 
 from integrations.models import ExternalLink, LogEntry, OutboxRow
 from integrations.sandbox import Faults, SandboxServer, SandboxStore
-from integrations.sync.ingest import records_ingest
-from integrations.sync.worker import deliver_all_due
+from integrations.sync.delivery.worker import deliver_all_due
+from integrations.sync.inbound.ingest import records_ingest
 from tests.factories import IntegrationFactory, PlatformFactory
 
 TOKEN = "sandbox-token"

@@ -6,8 +6,8 @@ import pytest
 
 from integrations.models import LogEntry, Prospect, SyncRun
 from integrations.sandbox import SandboxServer, SandboxStore
-from integrations.sync.backoff import api_retry_delay, webhook_retry_delay
-from integrations.sync.fetch import integration_fetch
+from integrations.sync.delivery.backoff import api_retry_delay, webhook_retry_delay
+from integrations.sync.inbound.fetch import integration_fetch
 from mappings.models import RemoteLeadSource, RemoteStaff
 from tests.factories import IntegrationFactory, PlatformFactory
 

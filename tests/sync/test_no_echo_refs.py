@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import ExternalLink, OutboxRow
-from integrations.sync.ingest import records_ingest
+from integrations.sync.inbound.ingest import records_ingest
 from tests.factories import IntegrationFactory, PlatformFactory, RemoteStaffFactory
 from tests.sync.helpers import same_person
 

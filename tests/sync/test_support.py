@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django_q.models import OrmQ, Schedule
 
 from integrations.models import AuditEntry, LogEntry, OutboxRow
-from integrations.sync.retry import deliveries_discard, deliveries_retry
+from integrations.sync.delivery.resend import deliveries_discard, deliveries_retry
 from integrations.sync.schedules import schedules_ensure
 from tests.sync.helpers import prospect_row
 
@@ -138,7 +138,7 @@ def test_a_delivery_waits_while_a_fetch_holds_the_integration(destination):
 
     from django.db import connections
 
-    from integrations.sync.delivery import deliver_integration
+    from integrations.sync.delivery.deliver import deliver_integration
     from integrations.sync.locks import integration_lock
 
     prospect_row(destination=destination)
@@ -179,8 +179,8 @@ def test_a_broker_that_fails_after_commit_does_not_fail_the_write(
     source, destination, monkeypatch, django_capture_on_commit_callbacks
 ):
     """The kick is best effort (the sweep queues what it missed): the data stays stored."""
-    from integrations.sync import kick
-    from integrations.sync.ingest import records_ingest
+    from integrations.sync.delivery import wake as kick
+    from integrations.sync.inbound.ingest import records_ingest
 
     def broken(**kwargs):
         raise ConnectionError("broker down")
@@ -202,8 +202,8 @@ def test_a_destination_with_a_kick_still_queued_is_not_kicked_again(
     """Batches while a delivery task waits in the queue add no task (it will claim their rows
     too); once the task has started, the next batch queues another."""
     from integrations import tasks
-    from integrations.sync import kick
-    from integrations.sync.ingest import records_ingest
+    from integrations.sync.delivery import wake as kick
+    from integrations.sync.inbound.ingest import records_ingest
 
     queued = []
     monkeypatch.setattr(kick, "delivery_enqueue", lambda **kw: queued.append(kw["integration_id"]))
@@ -217,7 +217,7 @@ def test_a_destination_with_a_kick_still_queued_is_not_kicked_again(
     ingest("K1")
     ingest("K2")
     assert queued == [destination.pk]
-    monkeypatch.setattr("integrations.sync.delivery.deliver_integration", lambda **kw: {})
+    monkeypatch.setattr(tasks, "deliver_integration", lambda **kw: {})
     tasks.deliver_integration_task(destination.pk)  # the queued task starts
     ingest("K3")
     assert queued == [destination.pk, destination.pk]
@@ -227,8 +227,8 @@ def test_a_destination_with_a_kick_still_queued_is_not_kicked_again(
 def test_a_kick_the_broker_refused_is_tried_again_by_the_next_batch(
     source, destination, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from integrations.sync import kick
-    from integrations.sync.ingest import records_ingest
+    from integrations.sync.delivery import wake as kick
+    from integrations.sync.inbound.ingest import records_ingest
 
     calls = []
 

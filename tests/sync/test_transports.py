@@ -7,7 +7,7 @@ import time
 import pytest
 
 from integrations.models import OutboxRow, WebhookEndpoint
-from integrations.sync.delivery import deliver_integration, transport_of
+from integrations.sync.delivery.deliver import deliver_integration, transport_of
 from integrations.webhooks.signing import generate_secret
 from tests.factories import IntegrationFactory, PlatformFactory
 from tests.sync.helpers import prospect_row

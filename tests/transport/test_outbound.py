@@ -20,6 +20,7 @@ from integrations.outbound import (
     validate_outbound_url,
 )
 from integrations.outbound import connection as outbound_connection
+from integrations.outbound import url_policy as outbound_policy
 
 SSRF_CORPUS = [
     "https://127.0.0.1/",
@@ -153,7 +154,7 @@ def test_dns_rebinding_between_save_and_send_is_refused(loopback_off, local_serv
     def rebinding_dns(host, port):
         return [(socket.AF_INET, (ip, port)) for ip in next(answers)]
 
-    monkeypatch.setattr(outbound_connection, "_resolve", rebinding_dns)
+    monkeypatch.setattr(outbound_policy, "_resolve", rebinding_dns)
     url = f"https://partner.example.com:{local_server.port}/"
     validate_outbound_url(url)
     with pytest.raises(UrlNotAllowed, match="resolves to a loopback"):
@@ -175,7 +176,7 @@ def test_a_real_etc_hosts_name_for_loopback_is_refused(loopback_off, local_serve
 
 def test_mixed_dns_answer_is_refused(loopback_off, monkeypatch):
     monkeypatch.setattr(
-        outbound_connection, "_resolve", _fake_dns({"partner.example.com": ["8.8.8.8", "10.0.0.7"]})
+        outbound_policy, "_resolve", _fake_dns({"partner.example.com": ["8.8.8.8", "10.0.0.7"]})
     )
     with pytest.raises(UrlNotAllowed, match="private"):
         safe_request("GET", "https://partner.example.com/")
@@ -190,7 +191,7 @@ def test_connects_to_the_checked_address_and_keeps_the_host_name(
         calls.append(host)
         return [(socket.AF_INET, ("127.0.0.1", port))]
 
-    monkeypatch.setattr(outbound_connection, "_resolve", dns)
+    monkeypatch.setattr(outbound_policy, "_resolve", dns)
     outbound_connection._local.__dict__.clear()  # a fresh pool: this test counts new connections
     answer = safe_request("POST", f"http://localhost:{local_server.port}/echo", json={"a": 1})
     assert answer.status == 200
@@ -280,7 +281,7 @@ def _fake_dns(table):
 
 def test_save_check_resolves_names(loopback_off, monkeypatch):
     monkeypatch.setattr(
-        outbound_connection,
+        outbound_policy,
         "_resolve",
         _fake_dns({"internal.partner.example": ["10.1.2.3"], "ok.partner.example": ["8.8.4.4"]}),
     )

@@ -17,6 +17,7 @@ from cryptography.x509.oid import NameOID
 
 from integrations import outbound
 from integrations.outbound import connection as outbound_connection
+from integrations.outbound import url_policy as outbound_policy
 from tests.transport.localserver import _Handler
 
 
@@ -93,7 +94,7 @@ def trust_test_ca(pki, loopback_on, monkeypatch):
         resolved.append(host)
         return [(socket.AF_INET, ("127.0.0.1", port))]
 
-    monkeypatch.setattr(outbound_connection, "_resolve", dns)
+    monkeypatch.setattr(outbound_policy, "_resolve", dns)
     outbound_connection._local.sessions.pop(False, None)
     yield resolved
     session.close()  # no pooled connection with the test CA outlives the test

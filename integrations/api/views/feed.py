@@ -30,7 +30,7 @@ from integrations.api.services import (
 )
 from integrations.outbound import UrlNotAllowed
 from integrations.records.values import external_id_problem
-from integrations.sync.feed import CursorError, feed_page
+from integrations.sync.delivery.feed import CursorError, feed_page
 
 EVENT_EXAMPLE = {
     "id": "evt_1042",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from integrations.api import serializers as s
@@ -27,7 +27,7 @@ from integrations.models import ExternalLink
 from integrations.records.normalize import record_normalize
 from integrations.records.render import records_render
 from integrations.records.values import external_id_problem
-from integrations.sync.ingest import records_ingest
+from integrations.sync.inbound.ingest import records_ingest
 
 MAX_BATCH = 500
 PROSPECT_EXAMPLE = {
@@ -273,8 +273,6 @@ def _record_views(kind: str, body: type, item: type, out: type, example: dict) -
 
 
 def _batch_request(kind: str, item: type) -> type:
-    from rest_framework import serializers
-
     return type(
         f"{kind.capitalize()}BatchRequest",
         (serializers.Serializer,),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from integrations.sync.worker import worker_run
+from integrations.sync.delivery.worker import worker_run
 
 
 class Command(BaseCommand):

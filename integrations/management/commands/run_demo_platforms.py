@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations import demo
 from integrations.sandbox import SandboxServer, SandboxStore
+from integrations.sync.schedules import schedules_ensure
 
 
 def demo_store(staff: list[tuple], lead_sources: list[tuple]) -> SandboxStore:
@@ -46,8 +47,6 @@ class Command(BaseCommand):
         ]
         if not options["no_schedules"]:
             # The demo's platforms only come alive with the fetch and sweep schedules.
-            from integrations.sync.schedules import schedules_ensure
-
             schedules_ensure()
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

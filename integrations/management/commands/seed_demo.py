@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from integrations import demo
+from integrations.demo_seed import seed_rosters_and_records
 from integrations.models import ApiKey, Client, Integration, Platform, User
 from integrations.models.choices import DataKind, Direction, Mode
 from integrations.services.launch import (
@@ -103,8 +104,6 @@ class Command(BaseCommand):
 
     def ensure_rosters_and_records(self, intouch: Integration, partner: Integration) -> list[str]:
         """Rosters, matching and records, through the same services the API and polling use."""
-        from integrations.demo_seed import seed_rosters_and_records
-
         return seed_rosters_and_records(intouch=intouch, partner=partner)
 
     def print_summary(self, port: int, seeded: list[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.sync.now import SyncNowError, integration_for_sync, sync_now
+from integrations.sync.inbound.fetch import SyncNowError, integration_for_sync, sync_now
 
 
 class Command(BaseCommand):

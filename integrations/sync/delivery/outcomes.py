@@ -13,7 +13,7 @@ from integrations.models.logs import LogEntry
 from integrations.models.sync import OutboxStatus
 from integrations.services.audit import log_write
 from integrations.sync import conf
-from integrations.sync.backoff import api_retry_delay, webhook_retry_delay
+from integrations.sync.delivery.backoff import api_retry_delay, webhook_retry_delay
 
 DELIVERED = "delivered"
 RETRY = "retry"  # temporary failure: try again later (5xx, timeout, connection error)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
+from django_q.tasks import async_task
 
 from integrations.sync import conf
 
@@ -18,8 +19,6 @@ def _pending_key(integration_id: int) -> str:
 
 def delivery_enqueue(*, integration_id: int) -> None:
     """Queue one delivery task for a destination now (no result row kept: it is frequent)."""
-    from django_q.tasks import async_task
-
     async_task(DELIVER_TASK, integration_id, save=False, task_name=f"deliver-{integration_id}")
 
 
@@ -65,6 +64,4 @@ def deliveries_kick(*, integration_ids: Iterable[int]) -> None:
 
 def delivery_loop_enqueue() -> None:
     """Queue the next turn of the delivery loop (tasks.delivery_loop_task)."""
-    from django_q.tasks import async_task
-
     async_task("integrations.tasks.delivery_loop_task", save=False, task_name="delivery-loop")

@@ -6,7 +6,7 @@ from typing import Any
 
 from integrations.adapters.base import Adapter, AdapterError
 from integrations.models import ExternalLink, Integration, OutboxRow
-from integrations.sync.outcomes import DELIVERED, FAILED, RATE_LIMITED, RETRY, Outcome
+from integrations.sync.delivery.outcomes import DELIVERED, FAILED, RATE_LIMITED, RETRY, Outcome
 
 # Event fields that are the Connector's bookkeeping, not the record's.
 _NOT_FIELDS = ("id", "external_id", "staff_owner", "lead_source", "connector_id", "prospect_id")

@@ -13,6 +13,8 @@ from typing import Any
 from integrations.adapters.base import Adapter, AdapterError
 from integrations.models import Integration, Member, Prospect
 from integrations.models.choices import UnmatchedOwner
+from integrations.records.translate import staff_translate
+from integrations.sync.delivery.lead_source_creation import lead_source_create_at
 
 
 @dataclass
@@ -54,7 +56,6 @@ def _given_default_staff(*, integration: Integration, record: Prospect | Member,
         return False
     if (data.get("staff_owner") or {}).get("external_id") != default.external_id:
         return False
-    from integrations.records.translate import staff_translate
 
     found = staff_translate(integration=integration, remote_staff_ids=[record.staff_owner_id])
     translation = found.get(record.staff_owner_id)
@@ -102,7 +103,6 @@ def _owner_policy(*, integration: Integration, record: Prospect | Member,
 
 def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
                       prepared: Prepared, adapter: Adapter | None) -> None:
-    from integrations.sync.lead_sources import lead_source_create_at
 
     source = record.lead_source
     name = source.name if source else ""

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from django.db import close_old_connections, connection
 
 from integrations.sync import conf
-from integrations.sync.claim import integrations_with_due_rows, outbox_sweep
-from integrations.sync.delivery import deliver_integration
+from integrations.sync.delivery.claim import integrations_with_due_rows, outbox_sweep
+from integrations.sync.delivery.deliver import deliver_integration
 
 
 def deliver_all_due(*, budget_seconds: float = 5.0) -> Counter[str]:

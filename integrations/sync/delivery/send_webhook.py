@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from integrations.models import WebhookEndpoint
-from integrations.sync.outcomes import DELIVERED, FAILED, RATE_LIMITED, RETRY, Outcome
+from integrations.sync.delivery.outcomes import DELIVERED, FAILED, RATE_LIMITED, RETRY, Outcome
+from integrations.webhooks.sender import webhook_post
 
 
 def event_body(event: dict[str, Any]) -> bytes:
@@ -15,8 +16,6 @@ def event_body(event: dict[str, Any]) -> bytes:
 
 def send_webhook_event(*, endpoint: WebhookEndpoint, event: dict[str, Any]) -> Outcome:
     """POST the event; the event id is the `webhook-id`, so receivers drop duplicates."""
-    from integrations.webhooks.sender import webhook_post
-
     result = webhook_post(
         url=endpoint.url,
         secret=endpoint.secret,

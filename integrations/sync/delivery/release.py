@@ -1,6 +1,6 @@
 """When a staff mapping is made: release held rows, send owners that went out missing.
 
-Called by the mapping app (`mappings.services.hooks.mapping_changed`) after its commit, and
+Called after the mapping app's commit (registered with `mappings.services.hooks` at start-up), and
 by the periodic sweep for mappings still flagged `pending_release`.
 """
 
@@ -13,8 +13,9 @@ from django.db import transaction
 from integrations.models import Change, Integration, Member, OutboxRow, Prospect
 from integrations.models.sync import OutboxStatus
 from integrations.records.shape import record_snapshot
-from integrations.sync.kick import deliveries_kick
+from integrations.sync.delivery.wake import deliveries_kick
 from mappings.models import MappingStatus, StaffMapping
+from mappings.services.hooks import staff_mapping_release_done
 
 
 def staff_mapping_made(*, integration_id: int, remote_staff_ids: Iterable[int]) -> dict:
@@ -27,7 +28,7 @@ def staff_mapping_made(*, integration_id: int, remote_staff_ids: Iterable[int]) 
         record_ids = _records_owned_by(_related_owners(ids))
         released = _held_release(client_id=integration.client_id, record_ids=record_ids)
         updated = _owner_updates_queue(client_id=integration.client_id, record_ids=record_ids)
-        _release_done(integration_id=integration_id, remote_staff_ids=ids)
+        staff_mapping_release_done(integration_id=integration_id, remote_staff_ids=ids)
     deliveries_kick(integration_ids=set(released) | set(updated))
     return {"released": sum(released.values()), "owner_updates": sum(updated.values())}
 
@@ -101,18 +102,8 @@ def _owner_updates_queue(*, client_id: str, record_ids: list) -> dict[int, int]:
     return counts
 
 
-def _release_done(*, integration_id: int, remote_staff_ids: set[int]) -> None:
-    try:
-        from mappings.services.hooks import staff_mapping_release_done
-    except ImportError:
-        return
-    staff_mapping_release_done(integration_id=integration_id, remote_staff_ids=remote_staff_ids)
-
-
 def pending_releases_run() -> int:
     """Release for mappings the hook did not get to (flagged `pending_release`)."""
-    if not any(f.name == "pending_release" for f in StaffMapping._meta.fields):
-        return 0
     pending: dict[int, list[int]] = {}
     flagged = StaffMapping.objects.filter(pending_release=True).values_list(
         "integration_id", "remote_id"

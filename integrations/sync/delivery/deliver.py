@@ -17,20 +17,23 @@ import logging
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.adapters import adapter_for
 from integrations.adapters.base import Adapter
 from integrations.models import Integration, Member, OutboxRow, Prospect, SyncRun, WebhookEndpoint
 from integrations.models.choices import Mode
 from integrations.models.sync import OutboxStatus
 from integrations.sync import conf
-from integrations.sync.claim import outbox_claim, worker_id
-from integrations.sync.locks import integration_lock
-from integrations.sync.outcomes import (
+from integrations.sync.delivery.claim import outbox_claim, worker_id
+from integrations.sync.delivery.completion import Prepared, event_prepare
+from integrations.sync.delivery.events import events_for_rows
+from integrations.sync.delivery.outcomes import (
     DELIVERED,
     FAILED,
     HELD,
@@ -41,9 +44,9 @@ from integrations.sync.outcomes import (
     outcome_store,
     warnings_log,
 )
-from integrations.sync.policy import Prepared, event_prepare
-from integrations.sync.send_api import links_store, send_api_row
-from integrations.sync.send_webhook import send_webhook_event
+from integrations.sync.delivery.send_api import links_store, send_api_row
+from integrations.sync.delivery.send_webhook import send_webhook_event
+from integrations.sync.locks import integration_lock
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +65,6 @@ def transport_of(integration: Integration) -> str:
 
 def adapter_cached(integration: Integration) -> Adapter:
     """One adapter (one pooled HTTP session) per integration per worker process."""
-    from integrations.adapters import adapter_for
-
     key = (integration.pk, integration.updated_at)
     adapter = _adapters.get(key)
     if adapter is None:
@@ -146,8 +147,6 @@ def _deliver_rows(integration: Integration, transport: str, ids: list[int]) -> C
     independent: they go out a few at a time on a small thread pool. Everything touching the
     database stays on this thread.
     """
-    from integrations.sync.render import events_for_rows
-
     worker = worker_id()
     rows = list(OutboxRow.objects.filter(id__in=ids, claimed_by=worker).order_by("id"))
     records = _records_for(rows)
@@ -270,8 +269,6 @@ def _records_for(rows: list[OutboxRow]) -> dict[Any, Prospect | Member]:
 
 def _release(rows: list[OutboxRow], *, worker: str, retry_after: float | None) -> None:
     """Give back rows not tried because the platform asked us to slow down."""
-    from datetime import timedelta
-
     wait = min(retry_after or conf.retry_base_seconds(), conf.retry_after_cap_seconds())
     OutboxRow.objects.filter(
         id__in=[row.id for row in rows], status=OutboxStatus.SENDING, claimed_by=worker

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from integrations.models import Integration, Member, Prospect
+from integrations.records.translate import TranslateItem, records_translate
 from integrations.selectors import links_by_external_id
 
 
@@ -22,8 +23,6 @@ def refs_drop_unchanged(
     has already loaded them, passes `links` ({external_id: record id}) and `stored`
     ({record id: record}) so they are not queried twice.
     """
-    from integrations.records.translate import TranslateItem, records_translate
-
     if links is None:
         links = links_by_external_id(
             integration_id=integration.pk,

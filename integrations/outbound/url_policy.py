@@ -6,7 +6,9 @@ import contextlib
 import ipaddress
 import re
 import socket
+from typing import Any
 
+from django.conf import settings
 from urllib3.util import parse_url
 
 from integrations.outbound.errors import UrlNotAllowed
@@ -18,8 +20,6 @@ _HOST_CHARS = re.compile(r"^[A-Za-z0-9.\-_:\[\]]+$")
 
 
 def allow_loopback_setting() -> bool:
-    from django.conf import settings
-
     return bool(getattr(settings, "CONNECTOR_ALLOW_LOOPBACK_URLS", False))
 
 
@@ -124,8 +124,6 @@ def validate_outbound_url(
 
 
 def _check_resolved(host: str, port: int, *, allow_loopback: bool) -> None:
-    from integrations.outbound.connection import checked_addresses  # it builds on this module
-
     # A name that does not resolve now is left to the check at connect time.
     with contextlib.suppress(OSError, UnicodeError):
         checked_addresses(host, port, allow_loopback=allow_loopback)
@@ -165,3 +163,27 @@ def _parse(url: str) -> tuple[str, str]:
     if not _HOST_CHARS.match(host):
         raise UrlNotAllowed("The host name contains characters that are not allowed.", host=host)
     return scheme, host.lower()
+
+
+def _resolve(host: str, port: int) -> list[tuple[int, tuple[Any, ...]]]:
+    """(family, sockaddr) for every address of host; patched in tests to simulate DNS."""
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    return [(family, sockaddr) for family, _t, _p, _c, sockaddr in infos]
+
+
+def checked_addresses(
+    host: str, port: int, *, allow_loopback: bool
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """Resolve host and refuse if ANY address is not allowed (a mixed answer is an attack)."""
+    name = host.strip("[]")
+    if is_localhost_name(name) and not allow_loopback:
+        raise UrlNotAllowed(f"The address is not allowed: {name} is this machine.", host=name)
+    addresses = _resolve(name, port)
+    for _family, sockaddr in addresses:
+        ip = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        problem = address_problem(ip, allow_loopback=allow_loopback)
+        if problem:
+            raise UrlNotAllowed(
+                f"The address is not allowed: {name} resolves to {problem}.", host=name
+            )
+    return addresses

@@ -1,8 +1,4 @@
-"""The change feed and the event renderer (partner-api.md, "Receiving data").
-
-    events_render(*, integration, rows: list[OutboxRow]) -> list[dict]
-        Each outbox row as the partner-facing event (the same JSON for the feed and for
-        webhooks), in the destination's own terms (translate.py), in order.
+"""The change feed (partner-api.md, "Receiving data"): a feed partner's outbox rows, in order.
 
     feed_page(*, integration, after: str | None, limit: int) -> tuple[list[dict], str]
         The events after a cursor, oldest first, and the next cursor. Raises CursorError
@@ -23,15 +19,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from integrations.models import Change, Integration, OutboxRow
-from integrations.records.translate import TranslateItem, owner_apply_policy, records_translate
-from integrations.sync.routing import conversion_visible
+from integrations.models import Integration, OutboxRow
+from integrations.sync.delivery.events import events_render
 
 WATERMARK_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 FEED_COLUMNS = ("id", "txid", "kind", "record_id", "event_type", "change_id", "integration_id")
@@ -118,65 +112,3 @@ def feed_page(*, integration: Integration, after: str | None, limit: int) -> tup
     return events_render(integration=integration, rows=rows), cursor_encode(
         rows[-1].txid, rows[-1].pk
     )
-
-
-def event_id(row: OutboxRow) -> str:
-    return f"evt_{row.pk}"
-
-
-def events_render(*, integration: Integration, rows: list[OutboxRow]) -> list[dict]:
-    """The partner-facing JSON of each row, in `integration`'s terms, in order."""
-    changes = _changes(rows)
-    items = [_item(row, changes[row.change_id]) for row in rows]
-    translations = {
-        kind: {
-            t.record_id: t
-            for t in records_translate(
-                integration=integration,
-                kind=kind,
-                items=[item for row, item in zip(rows, items, strict=True) if row.kind == kind],
-            )
-        }
-        for kind in {row.kind for row in rows}
-    }
-    return [
-        _event(integration, row, changes[row.change_id], translations[row.kind][row.record_id])
-        for row in rows
-    ]
-
-
-def _changes(rows: list[OutboxRow]) -> dict[int, Change]:
-    loaded = {row.change_id: row.change for row in rows if "change" in row._state.fields_cache}
-    missing = {row.change_id for row in rows} - set(loaded)
-    if missing:
-        loaded.update(Change.objects.in_bulk(missing))
-    return loaded
-
-
-def _item(row: OutboxRow, change: Change) -> TranslateItem:
-    prospect_id = change.data.get("prospect_id")
-    return TranslateItem(
-        record_id=row.record_id,
-        staff_owner_id=change.data.get("staff_owner_id"),
-        lead_source_id=change.data.get("lead_source_id"),
-        prospect_id=uuid.UUID(prospect_id) if prospect_id else None,
-    )
-
-
-def _event(integration: Integration, row: OutboxRow, change: Change, t) -> dict:
-    data: dict = {"id": str(row.record_id), "external_id": t.external_id}
-    data.update(change.data.get("fields", {}))
-    owner = owner_apply_policy(integration=integration, translation=t.owner)
-    data["staff_owner"] = owner if integration.staff_owner else None
-    data["lead_source"] = t.lead_source.lead_source if integration.lead_source else None
-    if row.kind == "member":
-        visible = conversion_visible(destination=integration) and change.data.get("prospect_id")
-        data["prospect_id"] = change.data.get("prospect_id") if visible else None
-        data["prospect_external_id"] = t.prospect_external_id if visible else None
-    return {
-        "id": event_id(row),
-        "type": row.event_type,
-        "occurred_at": change.created_at.isoformat().replace("+00:00", "Z"),
-        "client_id": integration.client_id,
-        "data": data,
-    }

@@ -18,7 +18,7 @@ and not applied (status "unchanged", `ignored=True`). Per-record problems (an un
 `connector_id`, ...) come back as status "error" with field errors; the others go on.
 
 Writes go through `ingest_write.py` (COPY on PostgreSQL); after commit the delivery workers
-of the destinations are woken (`integrations.sync.kick.deliveries_kick`).
+of the destinations are woken (`integrations.sync.delivery.wake.deliveries_kick`).
 
 Ordering: existing records are locked (`SELECT ... FOR UPDATE`, ordered by id) before anything
 else is written, so the transaction id PostgreSQL stamps on the outbox rows follows the order
@@ -39,9 +39,10 @@ from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.models.ids import uuid7_many
 from integrations.records.shape import change_snapshot, kind_check, record_shape
 from integrations.selectors import links_by_external_id
-from integrations.sync.ingest_write import outbox_fan_out, rows_copy, rows_insert
-from integrations.sync.refs import refs_drop_unchanged
-from integrations.sync.routing import routes_for, sender_and_receivers_lock
+from integrations.sync.delivery.wake import deliveries_kick
+from integrations.sync.inbound.echo import refs_drop_unchanged
+from integrations.sync.inbound.routing import routes_for, sender_and_receivers_lock
+from integrations.sync.inbound.write import outbox_fan_out, rows_copy, rows_insert
 from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
 MAX_ATTEMPTS = 3
@@ -98,7 +99,6 @@ def _json(value: Any) -> Any:
 
 class _Batch:
     """One ingest transaction; every query below runs once per batch, never per record."""
-
     def __init__(self, *, integration: Integration, kind: str, records: list[dict]) -> None:
         self.integration = integration
         # Read once: a model's pk and foreign-key attributes go through descriptors.
@@ -399,6 +399,4 @@ class _Batch:
                 destinations.update(dest.pk for dest in routes if dest.pk not in published)
         # Wake the delivery workers for the destinations with rows to send, after commit
         # (a feed partner's rows are published as written: nothing to wake).
-        from integrations.sync.kick import deliveries_kick
-
         deliveries_kick(integration_ids=destinations)

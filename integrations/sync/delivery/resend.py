@@ -11,7 +11,7 @@ from integrations.models import OutboxRow
 from integrations.models.logs import LogEntry
 from integrations.models.sync import OutboxStatus
 from integrations.services.audit import audit_record, log_write
-from integrations.sync.kick import deliveries_kick
+from integrations.sync.delivery.wake import deliveries_kick
 
 RETRYABLE = (OutboxStatus.FAILED, OutboxStatus.DISCARDED, OutboxStatus.HELD)
 DISCARDABLE = (OutboxStatus.PENDING, OutboxStatus.HELD, OutboxStatus.FAILED)

@@ -12,14 +12,20 @@ from dataclasses import asdict
 from typing import Any
 
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from integrations.adapters.base import Adapter, AdapterError, RemoteRecord
 from integrations.models import Integration, OutboxRow, SyncRun
 from integrations.models.choices import Mode
 from integrations.models.logs import LogEntry
 from integrations.models.sync import OutboxStatus
+from integrations.records.normalize import record_normalize
 from integrations.services.audit import log_write
+from integrations.sync.delivery.deliver import adapter_cached
+from integrations.sync.delivery.wake import deliveries_kick
+from integrations.sync.inbound.ingest import records_ingest
 from integrations.sync.locks import integration_lock
+from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 
 logger = logging.getLogger(__name__)
 FETCH_LOCK_WAIT_SECONDS = 60.0
@@ -45,8 +51,6 @@ def integration_fetch(*, integration_id: int) -> dict:
 
 
 def _fetch_run(integration: Integration) -> dict:
-    from integrations.sync.delivery import adapter_cached
-
     run = SyncRun.objects.create(integration=integration, kind=SyncRun.Kind.FETCH)
     counts: Counter[str] = Counter()
     try:
@@ -72,8 +76,6 @@ def _can_fetch(adapter: Adapter, kind: str) -> bool:
 
 
 def _rosters_fetch(integration: Integration, adapter: Adapter, counts: Counter[str]) -> None:
-    from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
-
     platform = integration.platform
     if platform.has_staff and adapter.capabilities.list_staff:
         staff = [_staff_dict(record) for record in adapter.list_staff()]
@@ -96,7 +98,6 @@ def _staff_dict(record: Any) -> dict:
 
 def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
                    counts: Counter[str]) -> None:
-    from integrations.sync.ingest import records_ingest
 
     since = (integration.fetch_cursor or {}).get(kind)
     newest, cursor = None, None
@@ -120,8 +121,6 @@ def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
 
 def _valid_bodies(kind: str, records: list[RemoteRecord], counts: Counter[str]) -> list[dict]:
     """Records as the partner API would take them; invalid ones are counted and skipped."""
-    from integrations.records.normalize import record_normalize
-
     bodies = []
     for record in records:
         body, errors = record_normalize(kind=kind, data=_record_body(record),
@@ -171,8 +170,6 @@ def _run_fail(run: SyncRun, integration: Integration, counts: Counter[str], mess
 
 def _kick_client_deliveries(integration: Integration) -> None:
     """Deliveries that waited for the lock, and rows the fetch wrote for other platforms."""
-    from integrations.sync.kick import deliveries_kick
-
     due = (
         OutboxRow.objects.filter(integration__client_id=integration.client_id,
                                  status=OutboxStatus.PENDING)
@@ -180,3 +177,36 @@ def _kick_client_deliveries(integration: Integration) -> None:
         .distinct()
     )
     deliveries_kick(integration_ids=set(due))
+
+
+# `sync_now`: support staff ask for an immediate fetch of one integration.
+FETCH_TASK = "integrations.tasks.fetch_integration_task"
+
+
+class SyncNowError(ValueError):
+    """The integration cannot be fetched (unknown, disabled, or not in `api` mode)."""
+
+
+def integration_for_sync(*, client_id: str, platform_slug: str) -> Integration:
+    """The integration to fetch; raises SyncNowError with a one-line reason."""
+    integration = (
+        Integration.objects.select_related("platform")
+        .filter(client_id=client_id, platform__slug=platform_slug)
+        .first()
+    )
+    if integration is None:
+        raise SyncNowError(
+            f"client {client_id!r} has no integration with platform {platform_slug!r}"
+        )
+    if integration.mode != Mode.API:
+        raise SyncNowError(
+            f"{integration} is in push mode: the partner sends its data, nothing to fetch"
+        )
+    if not integration.enabled:
+        raise SyncNowError(f"{integration} is paused; enable it first")
+    return integration
+
+
+def sync_now(*, integration: Integration) -> str:
+    """Queue an immediate fetch (staff, lead sources, records); returns the task id."""
+    return async_task(FETCH_TASK, integration.pk, task_name=f"sync-now-{integration.pk}")

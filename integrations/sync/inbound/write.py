@@ -25,7 +25,9 @@ from django.db import connection, models
 from django.db.models import NOT_PROVIDED
 from psycopg.types.json import set_json_dumps
 
+from integrations.models import Change, Integration, OutboxRow
 from integrations.models.lookups import array_param
+from integrations.models.sync import CURRENT_TXID_SQL, OutboxStatus
 
 
 def _db_side(field: models.Field, given: frozenset[str]) -> bool:
@@ -47,7 +49,6 @@ def _default(field: models.Field, now: dt.datetime) -> Any:
 @dataclass(frozen=True)
 class _CopyPlan:
     """How rows with a given set of keys go into a model's table (worked out once)."""
-
     statement: str
     types: list[str]  # PostgreSQL type names, as psycopg knows them ("varchar", "jsonb")
     values: Callable[[dict[str, Any]], tuple]  # a full row (every column's key) -> values
@@ -156,9 +157,6 @@ def outbox_fan_out(
     if not change_ids or not destination_ids:
         return
     # Imported here: the models import this module's neighbours at load time.
-    from integrations.models import Change, Integration, OutboxRow
-    from integrations.models.sync import CURRENT_TXID_SQL, OutboxStatus
-
     quote = connection.ops.quote_name
     published = sorted(published_ids)  # may be empty: `= ANY('{}')` / `IN ()` is false
     if connection.vendor == "postgresql":

@@ -1,0 +1,1 @@
+"""Records out: claiming, rendering and sending outbox rows (see `integrations.sync`)."""

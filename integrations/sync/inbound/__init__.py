@@ -1,0 +1,1 @@
+"""Records in: ingest, routing and fetching (see `integrations.sync`)."""
