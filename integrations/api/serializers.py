@@ -29,6 +29,8 @@ from integrations.records.values import (
     STAFF_NAME_MAX,
 )
 
+MAX_BATCH = 500  # records in one batch request (partner-api.md)
+
 
 class FieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField()
@@ -155,6 +157,14 @@ ProspectBatchItemSerializer = _serializer(
 MemberBatchItemSerializer = _serializer(
     "MemberBatchItemSerializer", _batch_item_fields("member"), BODY_DOC.format(kind="member")
 )
+
+
+class ProspectBatchRequestSerializer(serializers.Serializer):
+    records = ProspectBatchItemSerializer(many=True, max_length=MAX_BATCH)  # type: ignore[operator]
+
+
+class MemberBatchRequestSerializer(serializers.Serializer):
+    records = MemberBatchItemSerializer(many=True, max_length=MAX_BATCH)  # type: ignore[operator]
 
 
 class StaffRefOutSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from integrations.api import serializers as s
@@ -29,7 +29,7 @@ from integrations.records.render import records_render
 from integrations.records.values import external_id_problem
 from integrations.sync.inbound.ingest import records_ingest
 
-MAX_BATCH = 500
+MAX_BATCH = s.MAX_BATCH
 PROSPECT_EXAMPLE = {
     "first_name": "Ana",
     "last_name": "Lopez",
@@ -195,102 +195,118 @@ def batch_records(data: Any) -> list:
     return records
 
 
-def _record_views(kind: str, body: type, item: type, out: type, example: dict) -> tuple:
-    words = f"{kind}s"
-    tag = [words.capitalize()]
-    upsert = extend_schema_view(
-        put=extend_schema(
-            operation_id=f"{kind}_upsert",
-            summary=f"Create or update a {kind}",
-            tags=tag,
-            parameters=[CLIENT_ID, EXTERNAL_ID],
-            request=body,
-            responses={201: out, 200: out, **errors(*WRITE_ERRORS, 409)},
-            examples=[
-                OpenApiExample(f"A {kind}", value=example, request_only=True),
-                VALIDATION_EXAMPLE,
-            ],
-        )
-    )(type(f"{kind.capitalize()}UpsertApi", (RecordUpsertApi,), {"kind": kind}))
-    detail = extend_schema_view(
-        get=extend_schema(
-            operation_id=f"{kind}_detail",
-            summary=f"Get a {kind} by your external_id",
-            tags=tag,
-            parameters=[CLIENT_ID, EXTERNAL_ID],
-            responses={200: out, **errors(*READ_ERRORS)},
-            examples=[
-                OpenApiExample(
-                    f"A stored {kind}",
-                    value={
-                        "id": "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5",
-                        "external_id": "P-1001",
-                        **example,
-                        "updated_at": "2026-11-26T10:00:00+00:00",
-                        "created_at": "2026-11-26T10:00:01+00:00",
-                        "version": 1,
-                    },
-                    response_only=True,
-                    status_codes=["200"],
-                )
-            ],
-        )
-    )(type(f"{kind.capitalize()}DetailApi", (RecordDetailApi,), {"kind": kind}))
-    batch = extend_schema_view(
-        post=extend_schema(
-            operation_id=f"{kind}_batch",
-            summary=f"Create or update up to {MAX_BATCH} {words}",
-            tags=tag,
-            parameters=[CLIENT_ID, IDEMPOTENCY_KEY],
-            request=_batch_request(kind, item),
-            responses={200: s.BatchResponseSerializer, **errors(*POST_ERRORS)},
-            examples=[
-                OpenApiExample(
-                    "A batch",
-                    value={"records": [{"external_id": "P-1001", **example}]},
-                    request_only=True,
-                ),
-                OpenApiExample(
-                    "Per-record results",
-                    value={
-                        "results": [
-                            {
-                                "external_id": "P-1001",
-                                "status": "created",
-                                "id": "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5",
-                                "errors": [],
-                            }
-                        ]
-                    },
-                    response_only=True,
-                    status_codes=["200"],
-                ),
-            ],
-        )
-    )(type(f"{kind.capitalize()}BatchApi", (RecordBatchApi,), {"kind": kind}))
-    item_view = type(f"{kind.capitalize()}ItemApi", (detail, upsert), {"kind": kind})
-    return item_view, batch
-
-
-def _batch_request(kind: str, item: type) -> type:
-    return type(
-        f"{kind.capitalize()}BatchRequest",
-        (serializers.Serializer,),
-        {"records": item(many=True, max_length=MAX_BATCH)},
+def _upsert_schema(kind: str, body: type, out: type, example: dict) -> Any:
+    return extend_schema(
+        operation_id=f"{kind}_upsert",
+        summary=f"Create or update a {kind}",
+        description=f"Creates (201) or updates (200) the {kind} with your external_id.",
+        tags=[f"{kind.capitalize()}s"],
+        parameters=[CLIENT_ID, EXTERNAL_ID],
+        request=body,
+        responses={201: out, 200: out, **errors(*WRITE_ERRORS, 409)},
+        examples=[
+            OpenApiExample(f"A {kind}", value=example, request_only=True),
+            VALIDATION_EXAMPLE,
+        ],
     )
 
 
-ProspectItemApi, ProspectBatchApi = _record_views(
-    "prospect",
-    s.ProspectBodySerializer,
-    s.ProspectBatchItemSerializer,
-    s.ProspectOutSerializer,
-    PROSPECT_EXAMPLE,
+def _detail_schema(kind: str, out: type, example: dict) -> Any:
+    stored = {
+        "id": "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5",
+        "external_id": "P-1001",
+        **example,
+        "updated_at": "2026-11-26T10:00:00+00:00",
+        "created_at": "2026-11-26T10:00:01+00:00",
+        "version": 1,
+    }
+    return extend_schema(
+        operation_id=f"{kind}_detail",
+        summary=f"Get a {kind} by your external_id",
+        description=f"The stored {kind}, in your ids.",
+        tags=[f"{kind.capitalize()}s"],
+        parameters=[CLIENT_ID, EXTERNAL_ID],
+        responses={200: out, **errors(*READ_ERRORS)},
+        examples=[
+            OpenApiExample(
+                f"A stored {kind}", value=stored, response_only=True, status_codes=["200"]
+            )
+        ],
+    )
+
+
+def _batch_schema(kind: str, request: type, example: dict) -> Any:
+    results = {
+        "results": [
+            {
+                "external_id": "P-1001",
+                "status": "created",
+                "id": "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5",
+                "errors": [],
+            }
+        ]
+    }
+    return extend_schema(
+        operation_id=f"{kind}_batch",
+        summary=f"Create or update up to {MAX_BATCH} {kind}s",
+        description="One result per record, in request order; one bad record stops no other.",
+        tags=[f"{kind.capitalize()}s"],
+        parameters=[CLIENT_ID, IDEMPOTENCY_KEY],
+        request=request,
+        responses={200: s.BatchResponseSerializer, **errors(*POST_ERRORS)},
+        examples=[
+            OpenApiExample(
+                "A batch",
+                value={"records": [{"external_id": "P-1001", **example}]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Per-record results", value=results, response_only=True, status_codes=["200"]
+            ),
+        ],
+    )
+
+
+@extend_schema_view(
+    put=_upsert_schema("prospect", s.ProspectBodySerializer, s.ProspectOutSerializer,
+                       PROSPECT_EXAMPLE)
 )
-MemberItemApi, MemberBatchApi = _record_views(
-    "member",
-    s.MemberBodySerializer,
-    s.MemberBatchItemSerializer,
-    s.MemberOutSerializer,
-    MEMBER_EXAMPLE,
+class ProspectUpsertApi(RecordUpsertApi):
+    kind = "prospect"
+
+
+@extend_schema_view(get=_detail_schema("prospect", s.ProspectOutSerializer, PROSPECT_EXAMPLE))
+class ProspectDetailApi(RecordDetailApi):
+    kind = "prospect"
+
+
+class ProspectItemApi(ProspectDetailApi, ProspectUpsertApi):
+    """.../prospects/{external_id}: GET and PUT."""
+
+
+@extend_schema_view(
+    post=_batch_schema("prospect", s.ProspectBatchRequestSerializer, PROSPECT_EXAMPLE)
 )
+class ProspectBatchApi(RecordBatchApi):
+    kind = "prospect"
+
+
+@extend_schema_view(
+    put=_upsert_schema("member", s.MemberBodySerializer, s.MemberOutSerializer, MEMBER_EXAMPLE)
+)
+class MemberUpsertApi(RecordUpsertApi):
+    kind = "member"
+
+
+@extend_schema_view(get=_detail_schema("member", s.MemberOutSerializer, MEMBER_EXAMPLE))
+class MemberDetailApi(RecordDetailApi):
+    kind = "member"
+
+
+class MemberItemApi(MemberDetailApi, MemberUpsertApi):
+    """.../members/{external_id}: GET and PUT."""
+
+
+@extend_schema_view(post=_batch_schema("member", s.MemberBatchRequestSerializer, MEMBER_EXAMPLE))
+class MemberBatchApi(RecordBatchApi):
+    kind = "member"
