@@ -9,6 +9,7 @@ import logging
 import time
 
 from integrations.api.idempotency import idempotency_records_purge
+from integrations.db.locks import integration_lock
 from integrations.sync import conf
 from integrations.sync.delivery.claim import integrations_with_due_rows, outbox_sweep
 from integrations.sync.delivery.deliver import deliver_integration
@@ -20,7 +21,6 @@ from integrations.sync.delivery.wake import (
 )
 from integrations.sync.delivery.worker import worker_run
 from integrations.sync.inbound.fetch import integration_fetch
-from integrations.sync.locks import integration_lock
 from integrations.sync.schedules import fetch_schedules_sync
 
 logger = logging.getLogger(__name__)

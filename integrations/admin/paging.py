@@ -6,7 +6,8 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db import connections
+
+from integrations.db.admin import table_row_estimate
 
 
 class EstimatedCountPaginator(Paginator):
@@ -17,16 +18,9 @@ class EstimatedCountPaginator(Paginator):
         queryset: Any = self.object_list
         query = getattr(queryset, "query", None)
         if query is not None and not query.where:
-            connection = connections[queryset.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                        [queryset.model._meta.db_table],
-                    )
-                    row = cursor.fetchone()
-                if row and row[0] > 10_000:
-                    return int(row[0])
+            estimate = table_row_estimate(queryset)
+            if estimate is not None and estimate > 10_000:
+                return estimate
         return super().count
 
 

@@ -13,8 +13,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
+from integrations.db.api import api_key_by_hash
 from integrations.models import ApiKey, Platform
-from integrations.selectors import api_key_by_hash
 from integrations.services.launch import API_KEY_PREFIX, hash_api_key
 
 LAST_USED_EVERY = dt.timedelta(minutes=1)

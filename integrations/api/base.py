@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from integrations.api.auth import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
 from integrations.api.problems import OptionNotAllowed, PayloadTooLarge, ValidationProblem
+from integrations.db.api import integration_of
 from integrations.models import ApiKey, Integration
-from integrations.selectors import integration_of
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEFAULT_LIMIT = 100

@@ -1,6 +1,6 @@
 """The Connector's domain model (product.md), one module per area."""
 
-from integrations.models import lookups  # noqa: F401 - registers the `__any` lookup
+from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
 from integrations.models.clients import ApiKey, Client, Integration, Platform
 from integrations.models.logs import AuditEntry, LogEntry
 from integrations.models.records import ExternalLink, Member, Prospect

@@ -212,9 +212,9 @@ def test_a_batch_whose_placeholder_gave_way_to_a_row_deleted_meanwhile_starts_ov
     """The batch does not find its lead source; another session makes it and commits, so the
     batch's placeholder insert gives way to that row; the other session deletes it before the
     batch reads it back. The batch must start over, not store a record without its source."""
-    from mappings.services import rosters
+    from integrations.sync.inbound import references
 
-    found, ensure = rosters._rows_found, rosters._ensure_mappings
+    found, ensure = references.rows_by_key_locked, references.remote_mappings_ensure
     lookups, ensured = [], []
 
     def rows_found(model, **kwargs):
@@ -234,8 +234,8 @@ def test_a_batch_whose_placeholder_gave_way_to_a_row_deleted_meanwhile_starts_ov
         ensured.append(kwargs)
         ensure(model, **kwargs)
 
-    monkeypatch.setattr(rosters, "_rows_found", rows_found)
-    monkeypatch.setattr(rosters, "_ensure_mappings", delete_then_ensure)
+    monkeypatch.setattr(references, "rows_by_key_locked", rows_found)
+    monkeypatch.setattr(references, "remote_mappings_ensure", delete_then_ensure)
     [result] = records_ingest(
         integration=sender,
         kind="prospect",

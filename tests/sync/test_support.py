@@ -138,8 +138,8 @@ def test_a_delivery_waits_while_a_fetch_holds_the_integration(destination):
 
     from django.db import connections
 
+    from integrations.db.locks import integration_lock
     from integrations.sync.delivery.deliver import deliver_integration
-    from integrations.sync.locks import integration_lock
 
     prospect_row(destination=destination)
     held, release = threading.Event(), threading.Event()

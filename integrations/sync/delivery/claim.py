@@ -1,8 +1,6 @@
 """Claiming due outbox rows so any number of workers share the work, and the sweeper.
 
-PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` — concurrent workers skip each other's rows
-instead of waiting. SQLite: write transactions are serialized (`BEGIN IMMEDIATE`), so a plain
-select-then-update inside one transaction is already exclusive.
+Concurrent workers skip each other's rows instead of waiting (`db.claims`).
 
 Per-record order: a row is due only when no earlier row for the same record and destination is
 still undelivered (pending, held, sending or failed). A discarded row no longer blocks.
@@ -15,10 +13,11 @@ import socket
 import uuid
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from integrations.db.claims import outbox_due_ids_locked
 from integrations.models import OutboxRow
 from integrations.models.sync import OutboxStatus
 
@@ -37,28 +36,13 @@ def worker_id() -> str:
     return _WORKER_ID
 
 
-def _due_ids_sql(*, skip_locked: bool) -> str:
-    table = OutboxRow._meta.db_table
-    statuses = ", ".join(f"'{s}'" for s in BLOCKING_STATUSES)
-    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
-    # The statuses are constants of this module, never input: no injection possible.
-    return (
-        f"SELECT o.id FROM {table} o WHERE o.integration_id = %s AND o.status = 'pending'"  # noqa: S608
-        " AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= %s)"
-        f" AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.integration_id = o.integration_id"
-        f" AND e.record_id = o.record_id AND e.id < o.id AND e.status IN ({statuses}))"
-        f" ORDER BY o.id LIMIT %s{lock}"
-    )
-
-
 def outbox_claim(*, integration_id: int, limit: int, worker: str | None = None) -> list[int]:
     """Claim up to `limit` due rows of one destination for this worker; returns their ids."""
     now = timezone.now()
-    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_due_ids_sql(skip_locked=postgres), [integration_id, now, limit])
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = outbox_due_ids_locked(
+            integration_id=integration_id, now=now, limit=limit, blocking=BLOCKING_STATUSES
+        )
         if ids:
             OutboxRow.objects.filter(id__in=ids, status=OutboxStatus.PENDING).update(
                 status=OutboxStatus.SENDING, claimed_at=now, claimed_by=worker or worker_id()

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from integrations.adapters import adapter_for
 from integrations.adapters.base import Adapter
+from integrations.db.locks import integration_lock
 from integrations.models import Integration, Member, OutboxRow, Prospect, SyncRun, WebhookEndpoint
 from integrations.models.choices import Mode
 from integrations.models.sync import OutboxStatus
@@ -46,7 +47,6 @@ from integrations.sync.delivery.outcomes import (
 )
 from integrations.sync.delivery.send_api import links_store, send_api_row
 from integrations.sync.delivery.send_webhook import send_webhook_event
-from integrations.sync.locks import integration_lock
 
 logger = logging.getLogger(__name__)
 

@@ -20,14 +20,12 @@ from __future__ import annotations
 import base64
 import binascii
 
-from django.db import connection, transaction
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 
+from integrations.db.feed import rows_after_cursor, rows_in_index_order
 from integrations.models import Integration, OutboxRow
 from integrations.sync.delivery.events import events_render
 
-WATERMARK_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 FEED_COLUMNS = ("id", "txid", "kind", "record_id", "event_type", "change_id", "integration_id")
 
 
@@ -65,47 +63,12 @@ def feed_queryset(*, integration: Integration, after: str | None) -> QuerySet[Ou
         .select_related("change")
         .only(*FEED_COLUMNS, "change__data", "change__created_at")
     )
-    if connection.vendor == "postgresql":
-        # A constant SQL string, no parameters.
-        watermark = RawSQL(WATERMARK_SQL, ())  # noqa: S611
-        # After the cursor as one row comparison, which the (integration, txid, id) index
-        # starts its scan at. Spelled `txid > t OR (txid = t AND id > i)`, the scan began at
-        # the integration's oldest row and filtered out everything before the cursor: a page
-        # cost more with every event kept (30 days of them; docs/performance.md).
-        table = connection.ops.quote_name(OutboxRow._meta.db_table)
-        after_cursor = RawSQL(  # noqa: S611 - the table name is ours, the values parameters
-            f"({table}.txid, {table}.id) > (%s, %s)",
-            (txid, row_id),
-            output_field=BooleanField(),
-        )
-        return rows.filter(after_cursor, txid__lt=watermark).order_by("txid", "id")
-    return rows.filter(id__gt=row_id).order_by("id")
-
-
-def _in_feed_order(rows: QuerySet[OutboxRow], limit: int) -> list[OutboxRow]:
-    """The first `limit` rows, read along the feed index rather than sorted.
-
-    Events newer than the table's statistics (a bulk import not yet analyzed) look to the
-    planner like a handful of rows, so it chose to fetch every row after the cursor and sort
-    them: a partner catching up read the whole rest of its feed for each page. With sorting
-    priced out, the index, already in feed order, is walked and stops at the page's end.
-    """
-    if connection.vendor != "postgresql":
-        return list(rows[:limit])
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_sort = off")
-        page = list(rows[:limit])
-        if not outermost:  # the setting would outlive this read until the caller commits
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_sort = on")
-    return page
+    return rows_after_cursor(rows, txid=txid, row_id=row_id)
 
 
 def feed_page(*, integration: Integration, after: str | None, limit: int) -> tuple[list[dict], str]:
     """Events after `after`, oldest first, and the cursor to pass next time."""
-    rows = _in_feed_order(feed_queryset(integration=integration, after=after), limit)
+    rows = rows_in_index_order(feed_queryset(integration=integration, after=after), limit)
     if not rows:
         txid, row_id = cursor_decode(after)
         return [], cursor_encode(txid, row_id)

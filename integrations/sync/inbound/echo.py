@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from integrations.db.ingest import links_by_external_id
 from integrations.models import Integration, Member, Prospect
 from integrations.records.translate import TranslateItem, records_translate
-from integrations.selectors import links_by_external_id
 
 
 def refs_drop_unchanged(

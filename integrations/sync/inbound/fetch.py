@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from integrations.adapters.base import Adapter, AdapterError, RemoteRecord
+from integrations.db.locks import integration_lock
 from integrations.models import Integration, OutboxRow, SyncRun
 from integrations.models.choices import Mode
 from integrations.models.logs import LogEntry
@@ -24,7 +25,6 @@ from integrations.services.audit import log_write
 from integrations.sync.delivery.deliver import adapter_cached
 from integrations.sync.delivery.wake import deliveries_kick
 from integrations.sync.inbound.ingest import records_ingest
-from integrations.sync.locks import integration_lock
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 
 logger = logging.getLogger(__name__)

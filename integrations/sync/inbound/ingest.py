@@ -34,16 +34,15 @@ from typing import Any, cast
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from integrations.db.ingest import links_by_external_id, outbox_fan_out, rows_copy, rows_insert
 from integrations.models import Change, ExternalLink, Integration, Member, Prospect
 from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.models.ids import uuid7_many
 from integrations.records.shape import change_snapshot, kind_check, record_shape
-from integrations.selectors import links_by_external_id
 from integrations.sync.delivery.wake import deliveries_kick
 from integrations.sync.inbound.echo import refs_drop_unchanged
+from integrations.sync.inbound.references import lead_source_refs_resolve, staff_refs_resolve
 from integrations.sync.inbound.routing import routes_for, sender_and_receivers_lock
-from integrations.sync.inbound.write import outbox_fan_out, rows_copy, rows_insert
-from mappings.services.rosters import lead_source_refs_resolve, staff_refs_resolve
 
 MAX_ATTEMPTS = 3
 

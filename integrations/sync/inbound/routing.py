@@ -15,12 +15,10 @@ Per-destination options narrow it further:
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from django.db import connection
-
-from integrations.models import Integration, WebhookEndpoint
-from integrations.models.choices import DataKind, Direction, Mode
+from integrations.db.ingest import receivers_locked
+from integrations.models import Integration
 from integrations.models.integrity import rows_lock
 
 
@@ -39,30 +37,13 @@ def sender_and_receivers_lock(
 ) -> tuple[bool, list[Receiver]]:
     """Whether the sender still exists, and the client's enabled integrations that receive
     `kind` except the sender (no echo): one query, the rows locked against deletion until the
-    transaction ends (`FOR KEY SHARE`, models/integrity.py).
-
-    Plain SQL returning plain tuples: this runs for every ingest batch, and building the same
-    filter with the ORM, or model instances from the rows, cost more than the query itself.
-    """
-    data = [DataKind.BOTH, DataKind.PROSPECTS if kind == "prospect" else DataKind.MEMBERS]
-    quote = connection.ops.quote_name
-    table, hooks = quote(Integration._meta.db_table), quote(WebhookEndpoint._meta.db_table)
-    lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
-    # Table names are ours. Whether a receiver reads the feed holds until this transaction
-    # ends: a webhook is switched on or off only under `feed_switch_lock`, which waits for it.
-    sql = (
-        f"SELECT i.id, i.include_secondary_members, i.mode <> %s AND NOT EXISTS"  # noqa: S608
-        f" (SELECT 1 FROM {hooks} w WHERE w.integration_id = i.id AND w.active)"
-        f" FROM {table} i WHERE i.client_id = %s AND (i.id = %s OR (i.enabled"
-        " AND i.direction IN (%s, %s) AND i.data IN (%s, %s)))"
-        f" ORDER BY i.id{lock}"
-    )
-    params: list[Any] = [Mode.API, client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = [
-            Receiver(pk, bool(secondary), bool(feed)) for pk, secondary, feed in cursor.fetchall()
-        ]
+    transaction ends (`FOR KEY SHARE`, models/integrity.py; `db.ingest.receivers_locked`)."""
+    found = [
+        Receiver(pk, secondary, feed)
+        for pk, secondary, feed in receivers_locked(
+            client_id=client_id, sender_id=sender_id, kind=kind
+        )
+    ]
     return (
         any(row.pk == sender_id for row in found),
         [row for row in found if row.pk != sender_id],

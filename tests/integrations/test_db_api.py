@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.db.models import Model
 
+from integrations.db.api import api_key_by_hash, integration_of
 from integrations.models import ApiKey, Integration
-from integrations.selectors import api_key_by_hash, integration_of
 from integrations.services.launch import api_key_issue
 from tests.factories import ClientFactory, IntegrationFactory
 

@@ -1,6 +1,9 @@
-"""Ingest's writes, set-based: one statement per table for a whole batch.
+"""Ingest's database work, set-based: a constant number of statements for a whole batch.
 
-On PostgreSQL the rows go in with COPY (into the real tables, inside ingest's transaction):
+Measured by `benchmarks/api_ingest.py` (docs/performance.md, "Partner API"): each function
+here replaced an ORM spelling whose Python cost more than the database's answer.
+
+Writes. On PostgreSQL the rows go in with COPY (into the real tables, inside ingest's transaction):
 several times faster than a multi-row INSERT built by the ORM, which spends most of a
 500-record batch compiling parameters. Elsewhere (SQLite) `bulk_create`.
 
@@ -25,8 +28,9 @@ from django.db import connection, models
 from django.db.models import NOT_PROVIDED
 from psycopg.types.json import set_json_dumps
 
-from integrations.models import Change, Integration, OutboxRow
-from integrations.models.lookups import array_param
+from integrations.db.lookups import array_param, membership_sql
+from integrations.models import Change, ExternalLink, Integration, OutboxRow, WebhookEndpoint
+from integrations.models.choices import DataKind, Direction, Mode
 from integrations.models.sync import CURRENT_TXID_SQL, OutboxStatus
 
 
@@ -186,3 +190,96 @@ def outbox_fan_out(
     change_param, destination_param, published_param = ids
     with connection.cursor() as cursor:
         cursor.execute(sql, [stamp, stamp, stamp, published_param, destination_param, change_param])
+
+
+# Reads. Plain SQL returning plain tuples: each runs once per batch, and building the same
+# query with the ORM (or model instances from its rows) cost more than the query itself.
+
+
+def receivers_locked(
+    *, client_id: str, sender_id: int, kind: str
+) -> list[tuple[int, bool, bool]]:
+    """(id, include_secondary_members, reads_feed) of the sender and of the client's enabled
+    integrations that receive `kind`, locked against deletion until the transaction ends
+    (`FOR KEY SHARE`, models/integrity.py). `reads_feed`: a push integration without an
+    active webhook (it reads the change feed).
+
+    Whether a receiver reads the feed holds until this transaction ends: a webhook is
+    switched on or off only under `routing.feed_switch_lock`, which waits for this lock.
+    """
+    data = [DataKind.BOTH, DataKind.PROSPECTS if kind == "prospect" else DataKind.MEMBERS]
+    quote = connection.ops.quote_name
+    table, hooks = quote(Integration._meta.db_table), quote(WebhookEndpoint._meta.db_table)
+    lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT i.id, i.include_secondary_members, i.mode <> %s AND NOT EXISTS"  # noqa: S608 - names are ours
+        f" (SELECT 1 FROM {hooks} w WHERE w.integration_id = i.id AND w.active)"
+        f" FROM {table} i WHERE i.client_id = %s AND (i.id = %s OR (i.enabled"
+        " AND i.direction IN (%s, %s) AND i.data IN (%s, %s)))"
+        f" ORDER BY i.id{lock}"
+    )
+    params: list[Any] = [Mode.API, client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, bool(secondary), bool(feed)) for pk, secondary, feed in cursor.fetchall()]
+
+
+def links_by_external_id(
+    *, integration_id: int, kind: str, external_ids: Collection[str]
+) -> dict[str, Any]:
+    """{external id: record id} for those of `external_ids` the integration has links for.
+
+    On PostgreSQL one probe of the unique (integration, kind, external_id) index per id,
+    whatever the table's statistics say. The plain `external_id IN (...)` next to the other two
+    columns let the planner read all of the integration's links and filter them when its
+    statistics were stale (say, a new client's first import): a cost that grew with every
+    batch (docs/performance.md, "Partner API"). The `LIMIT 1` (the index is unique: at most
+    one row anyway) keeps the planner from turning the lookups back into one such scan.
+    """
+    wanted = sorted(set(external_ids))
+    column = f"{kind}_id"
+    if not wanted:
+        return {}
+    if connection.vendor != "postgresql":
+        links = ExternalLink.objects.filter(
+            integration_id=integration_id, kind=kind, external_id__in=wanted
+        )
+        return dict(links.values_list("external_id", column))
+    table = connection.ops.quote_name(ExternalLink._meta.db_table)
+    # The ids go as one JSON text (orjson): psycopg spells a list of strings out as an SQL
+    # array literal value by value, in Python, at five times the cost.
+    sql = (
+        f"SELECT e.external_id, l.{column} FROM jsonb_array_elements_text(%s::jsonb)"  # noqa: S608 - names are ours
+        f" AS e(external_id) CROSS JOIN LATERAL (SELECT {column} FROM {table} l"
+        " WHERE l.integration_id = %s AND l.kind = %s AND l.external_id = e.external_id"
+        " LIMIT 1) l"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [orjson.dumps(wanted).decode(), integration_id, kind])
+        return dict(cursor.fetchall())
+
+
+def rows_by_key_locked(
+    model: type[models.Model], *, integration_id: int, column: str, values: Collection[str]
+) -> list[tuple[str, int]]:
+    """(value, id) of the integration's rows of `model` (remote staff or lead sources) whose
+    `column` (an SQL expression of ours) is one of `values`, inactive first then by id, so
+    the last one of a value wins.
+
+    On PostgreSQL the rows are locked against deletion until the transaction ends (`FOR KEY
+    SHARE`, models/integrity.py) by the same query that finds them: a row deleted before it
+    is read is simply not found, and one deleted after waits for the writer.
+    """
+    wanted = sorted(set(values))
+    if not wanted:
+        return []
+    table = connection.ops.quote_name(model._meta.db_table)
+    where, params = membership_sql(connection, column, wanted, "text")
+    lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {column}, id FROM {table} WHERE integration_id = %s AND {where}"  # noqa: S608 - names are ours
+        f" ORDER BY active, id{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [integration_id, *params])
+        return cursor.fetchall()
