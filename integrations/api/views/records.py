@@ -76,8 +76,7 @@ class RecordUpsertApi(PartnerApi):
             raise ValidationProblem("See errors for each invalid field.", errors=problems)
         [result] = records_ingest(integration=integration, kind=self.kind, records=[record])
         if result.status == "error":
-            conflict = any("linked" in e["message"] for e in result.errors)
-            raise (Conflict if conflict else ValidationProblem)(
+            raise (Conflict if result.code == "conflict" else ValidationProblem)(
                 "The record was not stored.", errors=result.errors
             )
         [body] = records_render(integration=integration, kind=self.kind, records=[result.record])

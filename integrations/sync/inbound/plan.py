@@ -1,0 +1,315 @@
+"""Ingest's planner: what a batch of records changes, decided without the database.
+
+    batch_plan(batch: Batch) -> Plan
+
+`Batch` is what ingest has read for the batch (the records, the sender's links, the stored
+records, the resolved owner and source ids, the receivers); `Plan` is what to store: new
+records, updates, links, changes with their destinations, and one result per record. A pure
+function over dataclasses, like the matching cores: its tests need no database, and the
+writer (`write.py`) stores a plan in a constant number of statements.
+
+Rules (design.md step 1, product.md §2): a record is found by the sender's external-id link,
+else by `connector_id` (which links it); a change older than the stored one (the source's
+`updated_at`) is recorded as `<kind>.ignored` and not applied; data that changes nothing
+plans nothing; a member naming `prospect_external_id` converts that prospect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from integrations.models.choices import FORMER_MEMBER_STATUSES
+from integrations.records.shape import RecordShape, change_snapshot
+from integrations.sync.inbound.routing import Receiver, routes_for
+
+FieldErrors = list[dict[str, str]]
+REPEATED = {"field": "external_id", "message": "Repeated later in the batch."}
+
+
+@dataclass(slots=True)
+class IngestResult:
+    external_id: str
+    status: str  # created | updated | unchanged | error
+    id: uuid.UUID | None = None
+    errors: FieldErrors = field(default_factory=list)
+    code: str = ""  # for an error: "invalid" (the record's fault) or "conflict" (a link)
+    ignored: bool = False  # older than the stored version: recorded, not applied
+    instance: Any = field(default=None, repr=False)
+    new_row: dict[str, Any] | None = field(default=None, repr=False)
+    model: Any = field(default=None, repr=False)
+
+    @property
+    def record(self) -> Any:
+        """The stored record; for a new one the model instance is built on first use only
+        (a 500-record batch answers with ids, and building 500 instances costs more than
+        writing them)."""
+        if self.instance is None and self.new_row is not None and self.model is not None:
+            self.instance = self.model(**self.new_row)
+            self.instance._state.adding = False
+            self.instance._state.db = "default"
+        return self.instance
+
+
+@dataclass(slots=True)
+class Batch:
+    """What ingest read for one batch; the planner only reads it."""
+
+    shape: RecordShape
+    integration_id: int
+    client_id: str
+    now: datetime
+    records: list[dict[str, Any]]  # normalized; one per external id (`duplicates_drop`)
+    links: Mapping[str, uuid.UUID]  # the sender's external id -> record id
+    stored: Mapping[uuid.UUID, Any]  # record id -> the stored record (a model instance)
+    linked_as: Mapping[uuid.UUID, str]  # a `connector_id` record -> the sender's id for it
+    prospect_of: Mapping[str, uuid.UUID]  # members: the sender's prospect id -> record id
+    owners: Mapping[int, int | None]  # record index -> the sender's remote staff id
+    sources: Mapping[int, int | None]  # record index -> the sender's remote lead source id
+    receivers: Sequence[Receiver]
+    new_ids: Iterator[uuid.UUID]  # ids for new records, in order
+    blank: Mapping[str, Any]  # a new record's row before its values (model defaults)
+    fresh: Sequence[tuple[str, Any]] = ()  # (attribute, callable default) made per row
+
+
+@dataclass(slots=True)
+class Update:
+    """New values for a stored record (the writer sets them and bumps the version)."""
+
+    record: Any
+    values: dict[str, Any]
+    source_updated_at: datetime | None
+
+
+@dataclass(slots=True)
+class Fanout:
+    """One outbox row for each of `changes` (indexes into `Plan.changes`) and destination."""
+
+    changes: list[int]
+    destination_ids: list[int]
+    published_ids: frozenset[int]  # destinations that read the feed: written delivered
+
+
+@dataclass(slots=True)
+class Plan:
+    results: list[IngestResult]
+    creates: list[dict[str, Any]] = field(default_factory=list)  # rows, by attribute name
+    updates: list[Update] = field(default_factory=list)
+    updated_fields: set[str] = field(default_factory=set)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # Change rows
+    fanouts: list[Fanout] = field(default_factory=list)
+
+    @property
+    def woken(self) -> set[int]:
+        """The destinations whose delivery workers have rows to send after commit."""
+        return {
+            pk for fan in self.fanouts for pk in fan.destination_ids if pk not in fan.published_ids
+        }
+
+
+def duplicates_drop(records: list[dict[str, Any]]) -> tuple[list[int], dict[int, IngestResult]]:
+    """The indexes of the records to store (the last of each external id) and an error result
+    for each earlier one."""
+    last = {rec["external_id"]: i for i, rec in enumerate(records)}
+    errors = {
+        i: IngestResult(external_id=rec["external_id"], status="error", errors=[REPEATED],
+                        code="invalid")
+        for i, rec in enumerate(records)
+        if last[rec["external_id"]] != i
+    }
+    return sorted(last.values()), errors
+
+
+def default_lead_source_apply(
+    records: list[dict[str, Any]], *, links: Mapping[str, uuid.UUID], name: str
+) -> None:
+    """product.md §1: a new prospect that names no lead source gets the integration's
+    default one ("Import"), mapped like any other (one reference for all: only read)."""
+    if not name:
+        return
+    default = {"name": name}
+    for i, rec in enumerate(records):
+        new = not links.get(rec["external_id"]) and not rec.get("connector_id")
+        if new and not rec.get("lead_source"):
+            records[i] = {**rec, "lead_source": default}
+
+
+def batch_plan(batch: Batch) -> Plan:
+    """What storing `batch.records` changes, and one result per record, in order."""
+    return _Planner(batch).run()
+
+
+class _Planner:
+    def __init__(self, batch: Batch) -> None:
+        self.b = batch
+        self.kind = batch.shape.kind
+        self.plan = Plan(results=[])
+        self.claimed: dict[uuid.UUID, str] = {}  # connector ids linked in this batch
+        self.secondary: list[bool] = []  # per change: a secondary member's (routed apart)
+
+    def run(self) -> Plan:
+        for index, rec in enumerate(self.b.records):
+            self.plan.results.append(self._one(index, rec))
+        self._route()
+        return self.plan
+
+    def _one(self, index: int, rec: dict[str, Any]) -> IngestResult:
+        ext = rec["external_id"]
+        target, errors, code = self._target(rec)
+        cleared = self.b.shape.cleared
+        values = {
+            name: (cleared[name] if rec[name] is None else rec[name])
+            for name in self.b.shape.names
+            if name in rec
+        }
+        if "staff_owner" in rec:
+            values["staff_owner_id"] = self.b.owners.get(index)
+        if "lead_source" in rec:
+            values["lead_source_id"] = self.b.sources.get(index)
+        if rec.get("prospect_external_id"):
+            values["prospect_id"] = self.b.prospect_of.get(rec["prospect_external_id"])
+            if values["prospect_id"] is None:
+                errors.append(
+                    {"field": "prospect_external_id", "message": "No prospect with this id."}
+                )
+                code = code or "invalid"
+        if errors:
+            return IngestResult(external_id=ext, status="error", errors=errors, code=code)
+        stored = self.b.stored.get(target) if target else None
+        if stored is None:
+            return self._create(rec, values)
+        if self.b.links.get(ext) is None:
+            self._link(ext, stored.pk)
+        return self._update(rec, stored, values)
+
+    def _target(self, rec: dict[str, Any]) -> tuple[Any, FieldErrors, str]:
+        """The record this one is (by link or `connector_id`), or an error and its code."""
+        ext, linked = rec["external_id"], self.b.links.get(rec["external_id"])
+        wanted = rec.get("connector_id")
+        if not wanted:
+            return linked, [], ""
+        wanted = uuid.UUID(str(wanted))
+        problem, code = None, "conflict"
+        if linked and linked != wanted:
+            problem = "This external_id is linked to another Connector record."
+        elif not linked and wanted not in self.b.stored:
+            problem, code = f"No {self.kind} with this Connector id.", "invalid"
+        elif not linked and (self.b.linked_as.get(wanted) or self.claimed.get(wanted, ext)) != ext:
+            other = self.b.linked_as.get(wanted) or self.claimed[wanted]
+            problem = f"That record is already linked to external_id '{other}'."
+        if problem:
+            return None, [{"field": "connector_id", "message": problem}], code
+        self.claimed[wanted] = ext
+        return wanted, [], ""
+
+    def _link(self, ext: str, record_id: uuid.UUID) -> None:
+        self.plan.links.append(
+            {
+                "integration_id": self.b.integration_id,
+                "kind": self.kind,
+                "external_id": ext,
+                "prospect_id": record_id if self.kind == "prospect" else None,
+                "member_id": record_id if self.kind == "member" else None,
+                "created_at": self.b.now,  # given rather than defaulted: COPY's fast path
+            }
+        )
+
+    def _create(self, rec: dict[str, Any], values: dict[str, Any]) -> IngestResult:
+        # A plain row rather than a model instance: same values, a fraction of the cost.
+        row = dict(self.b.blank)
+        for name, default in self.b.fresh:
+            row[name] = default()
+        row["id"] = next(self.b.new_ids)
+        row["source_updated_at"] = rec.get("updated_at")
+        row.update(values)
+        self.plan.creates.append(row)
+        self._link(rec["external_id"], row["id"])
+        self._change(row, "created", converted=bool(values.get("prospect_id")), former=False)
+        return IngestResult(
+            external_id=rec["external_id"],
+            status="created",
+            id=row["id"],
+            new_row=row,
+            model=self.b.shape.model,
+        )
+
+    def _update(self, rec: dict[str, Any], stored: Any, values: dict[str, Any]) -> IngestResult:
+        ext, incoming = rec["external_id"], rec.get("updated_at")
+        if incoming and stored.source_updated_at and incoming < stored.source_updated_at:
+            self._ignored(stored, incoming)
+            return IngestResult(
+                external_id=ext, status="unchanged", id=stored.pk, ignored=True, instance=stored
+            )
+        diff = {name: value for name, value in values.items() if getattr(stored, name) != value}
+        if not diff:
+            return IngestResult(external_id=ext, status="unchanged", id=stored.pk, instance=stored)
+        converted = "prospect_id" in diff
+        former = self.kind == "member" and diff.get("status") in FORMER_MEMBER_STATUSES
+        self.plan.updates.append(Update(stored, diff, incoming or stored.source_updated_at))
+        self.plan.updated_fields.update(diff)
+        # The record as it will be stored: the snapshot is taken of the new values.
+        after = {
+            **vars(stored),
+            **diff,
+            "version": stored.version + 1,
+            "source_updated_at": incoming or stored.source_updated_at,
+        }
+        self._change(after, "updated", converted=converted, former=former)
+        return IngestResult(external_id=ext, status="updated", id=stored.pk, instance=stored)
+
+    def _change(
+        self, row: Mapping[str, Any], action: str, *, converted: bool, former: bool
+    ) -> None:
+        """`row`: the record's values by attribute name."""
+        self.plan.changes.append(
+            {
+                "client_id": self.b.client_id,
+                "kind": self.kind,
+                "record_id": row["id"],
+                "event_type": f"{self.kind}.{action}",
+                "source_integration_id": self.b.integration_id,
+                "data": change_snapshot(self.b.shape, row, converted=converted, former=former),
+                "source_updated_at": row["source_updated_at"],
+                "created_at": self.b.now,
+            }
+        )
+        self.secondary.append(self.kind == "member" and bool(row["is_secondary"]))
+
+    def _ignored(self, stored: Any, incoming: datetime) -> None:
+        stamp = stored.source_updated_at
+        self.plan.changes.append(
+            {
+                "client_id": self.b.client_id,
+                "kind": self.kind,
+                "record_id": stored.pk,
+                "event_type": f"{self.kind}.ignored",
+                "source_integration_id": self.b.integration_id,
+                "data": {"reason": "older than stored", "stored": stamp.isoformat()},
+                "source_updated_at": incoming,
+                "created_at": self.b.now,
+            }
+        )
+        self.secondary.append(False)
+
+    def _route(self) -> None:
+        """The outbox rows: every change but the ignored ones, to each receiver that takes it
+        (secondary members only where included); feed readers' rows are written delivered."""
+        routed: dict[bool, list[int]] = {False: [], True: []}
+        for index, change in enumerate(self.plan.changes):
+            if not change["event_type"].endswith(".ignored"):
+                routed[self.secondary[index]].append(index)
+        for secondary, indexes in routed.items():
+            routes = routes_for(receivers=list(self.b.receivers), kind=self.kind,
+                                is_secondary=secondary)
+            if indexes and routes:
+                self.plan.fanouts.append(
+                    Fanout(
+                        changes=indexes,
+                        destination_ids=[dest.pk for dest in routes],
+                        published_ids=frozenset(dest.pk for dest in routes if dest.reads_feed),
+                    )
+                )

@@ -1,0 +1,49 @@
+"""Ingest's writer: a plan (`plan.py`) stored in a constant number of statements.
+
+New records, links and changes go in with COPY on PostgreSQL (`db.ingest`), stored records
+are updated in one statement, and each fan-out is one INSERT ... SELECT made by the database
+from the change rows just written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from integrations.db.ingest import outbox_fan_out, rows_insert
+from integrations.models import Change, ExternalLink
+from integrations.records.shape import RecordShape
+from integrations.sync.inbound.plan import Plan
+
+
+def plan_write(*, plan: Plan, shape: RecordShape, integration_id: int, now: datetime) -> None:
+    """Store the plan (inside the caller's transaction)."""
+    model: Any = shape.model
+    rows_insert(model=model, rows=plan.creates, now=now)
+    if plan.updates:
+        _updates_write(plan, model, integration_id, now)
+    rows_insert(model=ExternalLink, rows=plan.links, now=now)
+    change_ids = rows_insert(model=Change, rows=plan.changes, now=now, need_ids=True)
+    for fan in plan.fanouts:
+        outbox_fan_out(
+            change_ids=[change_ids[i] for i in fan.changes],  # type: ignore[misc]  # stored: they have ids
+            destination_ids=fan.destination_ids,
+            published_ids=fan.published_ids,
+            now=now,
+        )
+
+
+def _updates_write(plan: Plan, model: Any, integration_id: int, now: datetime) -> None:
+    records = []
+    for update in plan.updates:
+        record = update.record
+        for name, value in update.values.items():
+            setattr(record, name, value)
+        record.version += 1
+        record.source_integration_id = integration_id
+        record.source_updated_at = update.source_updated_at
+        record.updated_at = now
+        records.append(record)
+    fields = [*plan.updated_fields, "version", "source_integration", "source_updated_at",
+              "updated_at"]
+    model.objects.bulk_update(records, fields)
