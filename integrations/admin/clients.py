@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from integrations.admin.sync import sync_now_button
 from integrations.models import ApiKey, Client, Integration, Platform
-from integrations.services.audit import audit_record
+from integrations.models.logs import audit_record
 from integrations.services.launch import (
     IntegrationOptions,
     api_key_issue,

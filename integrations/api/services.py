@@ -7,8 +7,8 @@ import uuid
 from django.db import IntegrityError, transaction
 
 from integrations.models import ExternalLink, Integration, Member, Prospect, WebhookEndpoint
+from integrations.models.logs import audit_record
 from integrations.outbound import validate_outbound_url
-from integrations.services.audit import audit_record
 from integrations.sync.inbound.routing import feed_switch_lock
 from integrations.webhooks.signing import generate_secret
 

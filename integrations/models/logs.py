@@ -1,7 +1,13 @@
+"""The client's connector log and the audit trail, and the one way each is written."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from integrations.models.clients import Client
 
 
 class LogEntry(models.Model):
@@ -64,3 +70,51 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+
+# The writers of the two trails: every service that decides or reports goes through them.
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model,
+    client: Client | str | None = None,
+    old: dict | None = None,
+    new: dict | None = None,
+) -> AuditEntry:
+    """Write one row of the audit trail: who decided what about which object."""
+    client_id = client.pk if isinstance(client, Client) else client
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        client_id=client_id,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_repr=str(target)[:200],
+        old=old or {},
+        new=new or {},
+    )
+
+
+def log_write(
+    *,
+    client_id: str,
+    level: str,
+    summary: str,
+    detail: str = "",
+    integration_id: int | None = None,
+    record_kind: str = "",
+    record_id: Any = None,
+) -> LogEntry:
+    """Add a line to the client's connector log, in plain words."""
+    return LogEntry.objects.create(
+        client_id=client_id,
+        integration_id=integration_id,
+        level=level,
+        summary=summary[:300],
+        detail=detail,
+        record_kind=record_kind,
+        record_id=record_id,
+    )

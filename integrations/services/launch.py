@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from integrations.models import ApiKey, Client, Integration, Platform, User
 from integrations.models.choices import DataKind, Direction, Mode, UnmatchedOwner
-from integrations.services.audit import audit_record
+from integrations.models.logs import audit_record
 
 API_KEY_PREFIX = "cpk_"
 

@@ -17,8 +17,8 @@ from integrations.adapters.base import ConnectionResult
 from integrations.crypto import DecryptionError
 from integrations.models import Integration
 from integrations.models.choices import Mode, UnmatchedOwner
+from integrations.models.logs import audit_record, log_write
 from integrations.outbound import validate_outbound_url
-from integrations.services.audit import audit_record, log_write
 from integrations.services.launch import (
     IntegrationOptions,
     integration_set_credentials,

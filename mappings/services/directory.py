@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Client, Integration
-from integrations.services.audit import audit_record
+from integrations.models.logs import audit_record
 from mappings.lead_source_matching import lead_source_key
 from mappings.models import (
     LeadSource,

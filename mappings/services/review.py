@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import LogEntry
-from integrations.services.audit import audit_record, log_write
+from integrations.models.logs import audit_record, log_write
 from mappings.models import (
     LeadSource,
     LeadSourceMapping,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from integrations.models import Integration, LogEntry
-from integrations.services.audit import log_write
+from integrations.models.logs import log_write
 from tests.web.conftest import PASSWORD
 
 pytestmark = [

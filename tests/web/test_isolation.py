@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from integrations.models import AuditEntry
-from integrations.services.audit import log_write
+from integrations.models.logs import log_write
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

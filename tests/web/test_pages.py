@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import LogEntry
-from integrations.services.audit import log_write
+from integrations.models.logs import log_write
 from mappings.models import MappingStatus
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory, StaffPersonFactory
 

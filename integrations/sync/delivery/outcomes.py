@@ -9,9 +9,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Integration, OutboxRow
-from integrations.models.logs import LogEntry
+from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
-from integrations.services.audit import log_write
 from integrations.sync import conf
 from integrations.sync.delivery.backoff import api_retry_delay, webhook_retry_delay
 

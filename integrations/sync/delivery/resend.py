@@ -8,9 +8,8 @@ from typing import Any
 from django.db import transaction
 
 from integrations.models import OutboxRow
-from integrations.models.logs import LogEntry
+from integrations.models.logs import LogEntry, audit_record, log_write
 from integrations.models.sync import OutboxStatus
-from integrations.services.audit import audit_record, log_write
 from integrations.sync.delivery.wake import deliveries_kick
 
 RETRYABLE = (OutboxStatus.FAILED, OutboxStatus.DISCARDED, OutboxStatus.HELD)

@@ -18,10 +18,9 @@ from integrations.adapters.base import Adapter, AdapterError, RemoteRecord
 from integrations.db.locks import integration_lock
 from integrations.models import Integration, OutboxRow, SyncRun
 from integrations.models.choices import Mode
-from integrations.models.logs import LogEntry
+from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
 from integrations.records.normalize import record_normalize
-from integrations.services.audit import log_write
 from integrations.sync.delivery.deliver import adapter_cached
 from integrations.sync.delivery.wake import deliveries_kick
 from integrations.sync.inbound.ingest import records_ingest
