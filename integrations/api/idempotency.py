@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.response import Response
 
 from integrations.api.problems import Conflict, Problem, ValidationProblem
 from integrations.models import IdempotencyRecord, Platform
@@ -123,3 +124,18 @@ def idempotent_run(
         response_status=status, response_body=body, completed_at=timezone.now()
     )
     return status, body, False
+
+
+def idempotent_response(request: Any, run: Callable[[], tuple[int, Any]]) -> Response:
+    """A POST's answer: `run()`'s, or with an `Idempotency-Key` header the first answer given
+    for that key and body (`Idempotent-Replayed: true` when it is a replay)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        status, body = run()
+        return Response(body, status=status)
+    fingerprint = request_fingerprint(method="POST", path=request.path, body=request.body)
+    status, body, replayed = idempotent_run(
+        platform=request.auth.platform, key=key, fingerprint=fingerprint, run=run
+    )
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return Response(body, status=status, headers=headers)

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from integrations.api.base import PartnerApi, limit_param, require_kind, require_receives
-from integrations.api.idempotency import idempotent_run, request_fingerprint
+from integrations.api.idempotency import idempotent_response
 from integrations.api.problems import Conflict, ValidationProblem
 from integrations.api.schema import (
     CLIENT_ID,
@@ -171,21 +171,7 @@ class LinkCreateApi(PartnerApi):
     def post(self, request, client_id: str) -> Response:
         integration = self.integration_get(client_id)
         require_receives(integration)
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            return Response(self.link(integration, request.data)[1])
-        fingerprint = request_fingerprint(
-            method="POST", path=request.path, body=request._request.body
-        )
-        status, body, replayed = idempotent_run(
-            platform=request.auth.platform,
-            key=key,
-            fingerprint=fingerprint,
-            run=lambda: self.link(integration, request.data),
-        )
-        return Response(
-            body, status=status, headers={"Idempotent-Replayed": "true"} if replayed else {}
-        )
+        return idempotent_response(request, lambda: self.link(integration, request.data))
 
     def link(self, integration, data) -> tuple[int, dict]:
         kind, connector_id, external_id = link_validate(data)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from integrations.api import serializers as s
 from integrations.api.base import PartnerApi, require_kind, require_sends
-from integrations.api.idempotency import idempotent_run, request_fingerprint
+from integrations.api.idempotency import idempotent_response
 from integrations.api.problems import Conflict, ValidationProblem
 from integrations.api.schema import (
     CLIENT_ID,
@@ -112,21 +112,7 @@ class RecordBatchApi(PartnerApi):
     def post(self, request, client_id: str) -> Response:
         integration = self.integration_get(client_id)
         require_sends(integration, self.kind)
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            status, body = self.batch_run(integration, request.data)
-            return Response(body, status=status)
-        fingerprint = request_fingerprint(
-            method="POST", path=request.path, body=request._request.body
-        )
-        status, body, replayed = idempotent_run(
-            platform=request.auth.platform,
-            key=key,
-            fingerprint=fingerprint,
-            run=lambda: self.batch_run(integration, request.data),
-        )
-        headers = {"Idempotent-Replayed": "true"} if replayed else {}
-        return Response(body, status=status, headers=headers)
+        return idempotent_response(request, lambda: self.batch_run(integration, request.data))
 
     def batch_run(self, integration: Any, data: Any) -> tuple[int, dict]:
         records = batch_records(data)
