@@ -46,6 +46,7 @@ class Capabilities:
     prospects: bool = True
     members: bool = True
     fetch_changes: bool = True
+    erase_records: bool = False  # the generic REST contract defines no erase call
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,11 @@ class Adapter:
         raise NotImplementedError
 
     def update_record(self, kind: str, external_id: str, fields: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def erase_record(self, kind: str, external_id: str) -> None:
+        """Erase a person at the platform (only where `capabilities.erase_records`); raises
+        AdapterError."""
         raise NotImplementedError
 
     def find_record(self, kind: str, idempotency_key: str) -> str | None:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Q
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from integrations.admin.clients import admin_link
 from integrations.admin.paging import BigTableMixin
 from integrations.models import Change, ExternalLink, Integration, Member, Prospect
 from integrations.records.shape import record_shape
+from integrations.services.erasure import records_erase
 from integrations.sync.journey import record_trace
 
 RECORD_READONLY = [
     "id",
+    "erased_at",
     "client",
     "source_integration",
     "source_updated_at",
@@ -45,6 +49,19 @@ class ExternalLinkInline(admin.TabularInline):
         return super().get_queryset(request).select_related("integration__platform")
 
 
+class ErasedFilter(admin.SimpleListFilter):
+    title = "erased"
+    parameter_name = "erased"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "Not erased"), ("yes", "Erased")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(erased_at__isnull=self.value() == "no")
+        return queryset
+
+
 class RecordAdmin(BigTableMixin, admin.ModelAdmin):
     list_display = ["__str__", "email", "client", "source", "created"]
     list_filter = ["client"]
@@ -55,6 +72,34 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
     change_form_template = "admin/integrations/record_change_form.html"
 
     search_help_text = "An email, the start of a last name, a Connector id or an external id."
+    actions = ["erase_selected"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A delete would leave the person in every change snapshot and log line: erase them.
+        return False
+
+    @admin.action(description="Erase the selected people everywhere (right to be forgotten)")
+    def erase_selected(self, request: HttpRequest, queryset: Any) -> TemplateResponse | None:
+        """Asks for confirmation first; then erases each, tells every platform, reports."""
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Erase these people everywhere?",
+                "records": list(queryset.filter(erased_at__isnull=True)[:200]),
+                "count": queryset.filter(erased_at__isnull=True).count(),
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(request, "admin/integrations/erase_confirmation.html", context)
+        erased = records_erase(records=list(queryset), acting_user=request.user)
+        self.message_user(
+            request,
+            f"Erased {erased} {'person' if erased == 1 else 'people'}; every platform that "
+            "holds them is told. Those already erased were left as they were.",
+            messages.SUCCESS,
+        )
+        return None
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
         """Search by what the term looks like, each through an index: an email (exact), a
@@ -87,6 +132,9 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
     @admin.display(description="created at", ordering="id")  # ids are time-ordered (UUIDv7)
     def created(self, obj: Prospect | Member) -> Any:
         return obj.created_at
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return [*super().get_list_filter(request), ErasedFilter]
 
     @admin.display(description="received from", ordering="source_integration")
     def source(self, obj: Prospect | Member) -> str:
@@ -125,7 +173,7 @@ SYNC_FIELDSET: Any = (
     {
         "fields": [
             "id", "client", "source_integration", "source_updated_at", "version", "journey",
-            "created_at", "updated_at",
+            "erased_at", "created_at", "updated_at",
         ]
     },
 )

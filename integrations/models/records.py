@@ -90,6 +90,9 @@ class PersonRecord(LockingDeleteModel):
         null=True, blank=True, help_text="The source's own change time of the stored version."
     )
     version = models.PositiveIntegerField(default=1)
+    # Set when the person was erased (services/erasure.py): the row is then a tombstone that
+    # keeps the id the history refers to, and nothing about the person.
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

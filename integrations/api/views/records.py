@@ -27,6 +27,7 @@ from integrations.models import ExternalLink
 from integrations.records.normalize import record_normalize
 from integrations.records.render import records_render
 from integrations.records.values import external_id_problem
+from integrations.services.erasure import record_erase
 from integrations.sync.inbound.ingest import records_ingest
 
 MAX_BATCH = s.MAX_BATCH
@@ -60,6 +61,19 @@ def _external_id_check(external_id: str) -> None:
         )
 
 
+def _linked_record(integration: Any, kind: str, external_id: str) -> Any:
+    """The record this partner knows by `external_id`; 404 when there is none."""
+    _external_id_check(external_id)
+    link = (
+        ExternalLink.objects.select_related(kind)
+        .filter(integration=integration, kind=kind, external_id=external_id)
+        .first()
+    )
+    if link is None:
+        raise exceptions.NotFound(f"No {kind} with external_id '{external_id}'.")
+    return getattr(link, kind)
+
+
 class RecordUpsertApi(PartnerApi):
     """PUT .../{kind}s/{external_id}: create (201) or update (200) one record."""
 
@@ -91,17 +105,22 @@ class RecordDetailApi(PartnerApi):
     def get(self, request, client_id: str, external_id: str) -> Response:
         integration = self.integration_get(client_id)
         require_kind(integration, self.kind)
-        _external_id_check(external_id)
-        link = (
-            ExternalLink.objects.select_related(self.kind)
-            .filter(integration=integration, kind=self.kind, external_id=external_id)
-            .first()
-        )
-        if link is None:
-            raise exceptions.NotFound(f"No {self.kind} with external_id '{external_id}'.")
-        record = getattr(link, self.kind)
+        record = _linked_record(integration, self.kind, external_id)
         [body] = records_render(integration=integration, kind=self.kind, records=[record])
         return Response(body)
+
+
+class RecordEraseApi(PartnerApi):
+    """DELETE .../{kind}s/{external_id}: erase the person everywhere (204)."""
+
+    kind = "prospect"
+
+    def delete(self, request, client_id: str, external_id: str) -> Response:
+        integration = self.integration_get(client_id)
+        require_kind(integration, self.kind)
+        record = _linked_record(integration, self.kind, external_id)
+        record_erase(record=record, requested_by=integration)
+        return Response(status=204)
 
 
 class RecordBatchApi(PartnerApi):
@@ -220,6 +239,24 @@ def _detail_schema(kind: str, out: type, example: dict) -> Any:
     )
 
 
+def _erase_schema(kind: str) -> Any:
+    return extend_schema(
+        operation_id=f"{kind}_erase",
+        summary=f"Erase a {kind} everywhere",
+        description=(
+            f"Erases the person this {kind} is (right to be forgotten): the Connector keeps "
+            "nothing about them, and every other platform that holds them is told with a "
+            f"`{kind}.erased` event (feed and webhooks: `data` has only `id` and your "
+            "platform's `external_id`). Your external_id is forgotten too: a later PUT with it "
+            "creates a new record."
+        ),
+        tags=[f"{kind.capitalize()}s"],
+        parameters=[CLIENT_ID, EXTERNAL_ID],
+        request=None,
+        responses={204: None, **errors(*READ_ERRORS)},
+    )
+
+
 def _batch_schema(kind: str, request: type, example: dict) -> Any:
     results = {
         "results": [
@@ -265,8 +302,13 @@ class ProspectDetailApi(RecordDetailApi):
     kind = "prospect"
 
 
-class ProspectItemApi(ProspectDetailApi, ProspectUpsertApi):
-    """.../prospects/{external_id}: GET and PUT."""
+@extend_schema_view(delete=_erase_schema("prospect"))
+class ProspectEraseApi(RecordEraseApi):
+    kind = "prospect"
+
+
+class ProspectItemApi(ProspectDetailApi, ProspectUpsertApi, ProspectEraseApi):
+    """.../prospects/{external_id}: GET, PUT and DELETE."""
 
 
 @extend_schema_view(
@@ -288,8 +330,13 @@ class MemberDetailApi(RecordDetailApi):
     kind = "member"
 
 
-class MemberItemApi(MemberDetailApi, MemberUpsertApi):
-    """.../members/{external_id}: GET and PUT."""
+@extend_schema_view(delete=_erase_schema("member"))
+class MemberEraseApi(RecordEraseApi):
+    kind = "member"
+
+
+class MemberItemApi(MemberDetailApi, MemberUpsertApi, MemberEraseApi):
+    """.../members/{external_id}: GET, PUT and DELETE."""
 
 
 @extend_schema_view(post=_batch_schema("member", s.MemberBatchRequestSerializer, MEMBER_EXAMPLE))

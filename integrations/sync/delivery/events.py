@@ -64,6 +64,8 @@ def _item(row: OutboxRow, change: Change) -> TranslateItem:
 def _event(
     integration: Integration, row: OutboxRow, change: Change, t: RecordTranslation
 ) -> dict[str, Any]:
+    if row.event_type.endswith(".erased"):
+        return _erased_event(integration, row, change)
     data: dict = {"id": str(row.record_id), "external_id": t.external_id}
     data.update(change.data.get("fields", {}))
     owner = owner_apply_policy(integration=integration, translation=t.owner)
@@ -86,3 +88,16 @@ def events_for_rows(*, integration: Integration, rows: list[OutboxRow]) -> dict[
     """Each row's event, rendered at send time so later mapping fixes are used (design.md 3)."""
     events = events_render(integration=integration, rows=rows)
     return {row.id: event for row, event in zip(rows, events, strict=True)}
+
+
+def _erased_event(integration: Integration, row: OutboxRow, change: Change) -> dict[str, Any]:
+    """A person erased from the Connector (services/erasure.py): which record, in the
+    destination's id (kept in the change: the links are gone), and nothing else."""
+    external_ids = change.data.get("external_ids", {})
+    return {
+        "id": event_id(row),
+        "type": row.event_type,
+        "occurred_at": change.created_at.isoformat().replace("+00:00", "Z"),
+        "client_id": integration.client_id,
+        "data": {"id": str(row.record_id), "external_id": external_ids.get(str(integration.pk))},
+    }

@@ -35,6 +35,8 @@ def send_api_row(*, adapter: Adapter, row: OutboxRow, data: dict[str, Any]) -> O
     `data["external_id"]` is the platform's id when the Connector has one (rendered with the
     batch; a record's earlier rows are always delivered before, see claim.py).
     """
+    if row.event_type.endswith(".erased"):
+        return _erase(adapter=adapter, row=row, external_id=data.get("external_id"))
     fields = adapter_fields(data)
     try:
         external_id = data.get("external_id")
@@ -47,6 +49,24 @@ def send_api_row(*, adapter: Adapter, row: OutboxRow, data: dict[str, Any]) -> O
     # The link is stored with the batch (links_store): a crash before that re-sends the
     # create with the same Idempotency-Key, which the platform answers with the same id.
     return Outcome(DELIVERED, created_external_id=external_id)
+
+
+def _erase(*, adapter: Adapter, row: OutboxRow, external_id: str | None) -> Outcome:
+    """Tell the platform a person was erased: its erase call, or a failed delivery that asks
+    support staff to erase it there by hand (the platform's own id, no personal data)."""
+    if not external_id:
+        return Outcome(DELIVERED)  # the platform never got this person: nothing to erase
+    if not adapter.capabilities.erase_records:
+        return Outcome(
+            FAILED,
+            error=f"This platform has no erase call: erase {row.kind} {external_id} there by "
+            "hand, then discard this delivery.",
+        )
+    try:
+        adapter.erase_record(row.kind, external_id)
+    except AdapterError as error:
+        return adapter_error_outcome(error)
+    return Outcome(DELIVERED)
 
 
 def adapter_error_outcome(error: AdapterError) -> Outcome:

@@ -142,7 +142,9 @@ def _load(
     stored: dict[uuid.UUID, Any] = {}
     record_ids = set(links.values()) | connector_ids
     if record_ids:  # none when every record is new (a first import): nothing to load
-        found = shape.model.objects.filter(client_id=integration.client_id, pk__any=record_ids)
+        found = shape.model.objects.filter(
+            client_id=integration.client_id, pk__any=record_ids, erased_at__isnull=True
+        )
         stored = {obj.pk: obj for obj in found.select_for_update().order_by("pk")}
     linked_as: dict[uuid.UUID, str] = {}
     if connector_ids:

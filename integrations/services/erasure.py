@@ -1,0 +1,181 @@
+"""Erasing a person everywhere (right to be forgotten): the record, its history, its traces.
+
+    record_erase(*, record, acting_user=None, requested_by=None) -> bool
+
+What the Connector holds of a person is scrubbed in one transaction: the canonical record keeps
+its id and nothing else (a tombstone, `erased_at` set), every change snapshot of it is emptied,
+deliveries not yet sent are discarded, its external-id links are removed, and log lines, audit
+rows and delivery errors that mention it lose their words. Every platform that holds the
+person is told in its own terms: a `prospect.erased` / `member.erased` event (the feed and
+webhooks carry it; `api` platforms get an erase call where their adapter can make one, and a
+failed delivery that asks support to erase it there by hand where it cannot). The audit keeps
+that an erasure happened, by whom and when, and nothing about the person. A second erasure of
+the same record changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.models import (
+    AuditEntry,
+    Change,
+    ExternalLink,
+    Integration,
+    LogEntry,
+    Member,
+    OutboxRow,
+    Prospect,
+    SyncRun,
+)
+from integrations.models.logs import audit_record
+from integrations.models.sync import OutboxStatus
+from integrations.records.shape import record_shape
+from integrations.sync.delivery.wake import deliveries_kick
+
+ERASED = {"erased": True}
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.HELD, OutboxStatus.FAILED)
+
+
+def kind_of(record: Prospect | Member) -> str:
+    return "member" if isinstance(record, Member) else "prospect"
+
+
+@transaction.atomic
+def record_erase(
+    *,
+    record: Prospect | Member,
+    acting_user: Any = None,
+    requested_by: Integration | None = None,
+) -> bool:
+    """Erase `record` (a person's prospect or member) everywhere; False when it already was.
+
+    `requested_by`: the partner's integration that asked (it is not told back); support
+    staff act as `acting_user`."""
+    kind = kind_of(record)
+    model = record_shape(kind).model
+    locked = model.objects.select_for_update().filter(pk=record.pk).first()
+    if locked is None or locked.erased_at is not None:
+        return False
+    words = _identifying_words(locked)
+    links = {
+        link.integration_id: link.external_id
+        for link in ExternalLink.objects.filter(kind=kind, **{f"{kind}_id": locked.pk})
+    }
+    told = _holders(locked, kind, links) - {requested_by.pk if requested_by else None}
+    _record_scrub(locked, kind)
+    Change.objects.filter(kind=kind, record_id=locked.pk).update(data=ERASED)
+    OutboxRow.objects.filter(kind=kind, record_id=locked.pk, status__in=UNSENT).update(
+        status=OutboxStatus.DISCARDED, hold_reason="", claimed_by=""
+    )
+    OutboxRow.objects.filter(kind=kind, record_id=locked.pk).update(
+        last_error="", hold_reason=""
+    )
+    ExternalLink.objects.filter(kind=kind, **{f"{kind}_id": locked.pk}).delete()
+    _traces_scrub(locked, kind, words)
+    _erased_event(locked, kind, links, told)
+    audit_record(
+        actor=acting_user,
+        action=f"{kind}.erase",
+        target=locked,
+        client=locked.client_id,
+        new={"requested_by": requested_by.platform.slug if requested_by else "support staff",
+             "told": sorted(told)},
+    )
+    # What earlier decisions said of the person goes; that they were made stays.
+    about = AuditEntry.objects.filter(target_type=model._meta.label_lower, target_id=str(locked.pk))
+    about.update(target_repr="")
+    about.exclude(action=f"{kind}.erase").update(old={}, new={})
+    deliveries_kick(integration_ids=told)
+    return True
+
+
+def records_erase(*, records: Iterable[Prospect | Member], acting_user: Any = None) -> int:
+    """Erase each record (support staff's bulk action); returns how many were erased now."""
+    return sum(record_erase(record=record, acting_user=acting_user) for record in records)
+
+
+def _identifying_words(record: Prospect | Member) -> list[str]:
+    """What could name the person in free text: email, phone, full name (three+ letters)."""
+    candidates = [record.email, record.phone, record.full_name]
+    return [word for word in candidates if word and len(word) >= 3]
+
+
+def _holders(record: Prospect | Member, kind: str, links: dict[int, str]) -> set[int]:
+    """The client's integrations that hold the person: linked to it, sent it, or sent to."""
+    sent_to = OutboxRow.objects.filter(kind=kind, record_id=record.pk).values_list(
+        "integration_id", flat=True
+    )
+    sources = Change.objects.filter(kind=kind, record_id=record.pk).values_list(
+        "source_integration_id", flat=True
+    )
+    found = set(links) | set(sent_to) | {pk for pk in sources if pk}
+    return set(
+        Integration.objects.filter(client_id=record.client_id, pk__in=found).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _record_scrub(record: Prospect | Member, kind: str) -> None:
+    shape = record_shape(kind)
+    for name, cleared in shape.cleared.items():
+        setattr(record, name, _copy(cleared))
+    record.staff_owner_id = None
+    record.lead_source_id = None
+    record.source_updated_at = None
+    record.version += 1
+    record.erased_at = timezone.now()
+    record.save()
+
+
+def _copy(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
+
+
+def _traces_scrub(record: Prospect | Member, kind: str, words: list[str]) -> None:
+    """Log lines about the record, and any free text of the client that names the person."""
+    client = record.client_id
+    mentions = functools.reduce(
+        operator.or_,
+        (Q(summary__icontains=w) | Q(detail__icontains=w) for w in words),
+        Q(record_id=record.pk),
+    )
+    LogEntry.objects.filter(mentions, client_id=client).update(
+        summary=f"A {kind} was erased.", detail=""
+    )
+    for word in words:
+        OutboxRow.objects.filter(integration__client_id=client, last_error__icontains=word).update(
+            last_error="(erased)"
+        )
+        SyncRun.objects.filter(integration__client_id=client, error__icontains=word).update(
+            error="(erased)"
+        )
+
+
+def _erased_event(
+    record: Prospect | Member, kind: str, links: dict[int, str], told: set[int]
+) -> None:
+    """One `<kind>.erased` change and a delivery to each platform to tell; the platforms' own
+    ids go in the change (the links are gone), and nothing else."""
+    if not told:
+        return
+    change = Change.objects.create(
+        client_id=record.client_id,
+        kind=kind,
+        record_id=record.pk,
+        event_type=f"{kind}.erased",
+        data={**ERASED, "external_ids": {str(pk): ext for pk, ext in links.items()}},
+    )
+    OutboxRow.objects.bulk_create(
+        OutboxRow(integration_id=pk, change=change, kind=kind, record_id=record.pk,
+                  event_type=change.event_type)
+        for pk in sorted(told)
+    )

@@ -1,0 +1,231 @@
+"""Erasing a person: nothing of them left in any table or log, every platform told once."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from integrations.adapters.base import Capabilities
+from integrations.adapters.rest import RestAdapter
+from integrations.models import (
+    AuditEntry,
+    Change,
+    ExternalLink,
+    LogEntry,
+    OutboxRow,
+    Prospect,
+    WebhookEndpoint,
+)
+from integrations.models.logs import audit_record, log_write
+from integrations.services.erasure import record_erase
+from integrations.services.launch import api_key_issue
+from integrations.sync.delivery.deliver import deliver_integration
+from integrations.sync.delivery.feed import feed_page
+from integrations.sync.inbound.ingest import records_ingest
+from integrations.webhooks.signing import generate_secret
+from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
+from tests.sync.receiver import WebhookReceiver
+
+EMAIL, PHONE, FIRST, LAST = "erin.vale@example.org", "+15550107788", "Erinna", "Valeworth"
+PERSON = {"first_name": FIRST, "last_name": LAST, "email": EMAIL, "phone": PHONE,
+          "notes": f"Called {FIRST} twice", "address": {"city": "Lyon", "line1": "4 rue Vale"}}
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch, settings):
+    settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True
+    monkeypatch.setattr("mappings.services.rosters.rematch_queue", lambda **kw: None)
+    monkeypatch.setattr("integrations.sync.inbound.references.rematch_queue", lambda **kw: None)
+
+
+@pytest.fixture
+def club(db):
+    return ClientFactory(id="club-e")
+
+
+@pytest.fixture
+def sender(club):
+    return IntegrationFactory(client=club, platform=PlatformFactory(slug="cms"), direction="both")
+
+
+@pytest.fixture
+def feed_partner(club):
+    return IntegrationFactory(client=club, platform=PlatformFactory(slug="feedy"),
+                              direction="receive")
+
+
+@pytest.fixture
+def hooked(club):
+    return IntegrationFactory(client=club, platform=PlatformFactory(slug="hooky"),
+                              direction="receive")
+
+
+@pytest.fixture
+def sender_api(sender) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(platform=sender.platform)[1]}")
+    return client
+
+
+def _stored_anywhere(*needles: str) -> list[str]:
+    """Every table's rows as text, and where any of `needles` still stands."""
+    found = []
+    for model in apps.get_models():
+        for row in model._base_manager.values():
+            text = " ".join(str(value) for value in row.values()).lower()
+            found += [f"{model._meta.label}: {n}" for n in needles if n.lower() in text]
+    return found
+
+
+def _ingest_person(sender, **extra):
+    [result] = records_ingest(integration=sender, kind="prospect",
+                              records=[{"external_id": "CMS-1", **PERSON, **extra}])
+    return Prospect.objects.get(pk=result.id)
+
+
+def test_a_partner_erases_a_person_and_nothing_of_them_is_left(
+    sender, feed_partner, hooked, sender_api, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.DEBUG)
+    person = _ingest_person(sender)
+    ExternalLink.objects.create(integration=feed_partner, kind="prospect", external_id="F-77",
+                                prospect=person)
+    log_write(client_id=sender.client_id, level="warning", integration_id=sender.pk,
+              summary=f"{FIRST} {LAST} went out without an owner", record_kind="prospect",
+              record_id=person.pk)
+    log_write(client_id=sender.client_id, level="info", summary=f"Looked up {EMAIL}")
+    audit_record(actor=None, action="prospect.edit", target=person, client=sender.client_id,
+                 old={"email": "old@example.org"}, new={"email": EMAIL})
+    assert _stored_anywhere(EMAIL)  # the search finds what it looks for
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = sender_api.delete("/api/v1/clients/club-e/prospects/CMS-1")
+    assert answer.status_code == 204
+
+    assert _stored_anywhere(EMAIL, PHONE, FIRST, LAST, "4 rue Vale") == []
+    assert EMAIL not in caplog.text and LAST not in caplog.text
+    person.refresh_from_db()
+    assert person.erased_at is not None and person.full_name == "" and person.address == {}
+    assert not ExternalLink.objects.filter(prospect=person).exists()
+    assert sender_api.get("/api/v1/clients/club-e/prospects/CMS-1").status_code == 404
+    [erase] = AuditEntry.objects.filter(action="prospect.erase")
+    assert (erase.target_id, erase.target_repr) == (str(person.pk), "")
+    assert erase.new == {"requested_by": "cms", "told": sorted([feed_partner.pk, hooked.pk])}
+    # The sender asked: it is not told back; each other holder gets one erased event.
+    told = OutboxRow.objects.filter(event_type="prospect.erased")
+    assert sorted(told.values_list("integration_id", flat=True)) == [feed_partner.pk, hooked.pk]
+    assert OutboxRow.objects.filter(event_type="prospect.created", status="pending").count() == 0
+    assert LogEntry.objects.filter(summary="A prospect was erased.").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)  # the feed serves committed rows only (PostgreSQL)
+def test_the_feed_and_webhooks_carry_the_erased_event_in_each_partners_own_id(
+    sender, feed_partner, hooked
+):
+    secret = generate_secret()
+    with WebhookReceiver(secret) as receiver:
+        WebhookEndpoint.objects.create(integration=hooked, url=receiver.url, secret=secret)
+        person = _ingest_person(sender)
+        ExternalLink.objects.create(integration=feed_partner, kind="prospect",
+                                    external_id="F-77", prospect=person)
+        deliver_integration(integration_id=hooked.pk)  # the created event first
+        assert record_erase(record=person) is True
+        deliver_integration(integration_id=hooked.pk)
+        deliver_integration(integration_id=feed_partner.pk)
+    created, erased = receiver.received
+    assert created[1]["type"] == "prospect.created"
+    assert erased[1]["type"] == "prospect.erased"
+    assert erased[1]["data"] == {"id": str(person.pk), "external_id": None}
+    events, _ = feed_page(integration=feed_partner, after=None, limit=10)
+    assert [e["type"] for e in events] == ["prospect.created", "prospect.erased"]
+    assert events[1]["data"] == {"id": str(person.pk), "external_id": "F-77"}
+    assert EMAIL not in str(events)  # the earlier event's snapshot is gone too
+
+
+def test_an_api_platform_without_an_erase_call_asks_support_to_erase_it_by_hand(
+    club, sender, intouch
+):
+    destination = IntegrationFactory(client=club, platform=intouch, direction="receive",
+                                     mode="api", is_primary=True, base_url="http://127.0.0.1:9",
+                                     credentials="t")
+    person = _ingest_person(sender)
+    OutboxRow.objects.filter(integration=destination).update(status="delivered")
+    ExternalLink.objects.create(integration=destination, kind="prospect", external_id="IT-9",
+                                prospect=person)
+    record_erase(record=person)
+    deliver_integration(integration_id=destination.pk)
+    row = OutboxRow.objects.get(integration=destination, event_type="prospect.erased")
+    assert row.status == "failed"
+    assert row.last_error.startswith("This platform has no erase call: erase prospect IT-9")
+
+
+def test_an_api_platform_that_can_erase_gets_the_call(club, sender, intouch, monkeypatch):
+    erased = []
+
+    class ErasingAdapter(RestAdapter):
+        capabilities = Capabilities(erase_records=True)
+
+        def erase_record(self, kind, external_id):
+            erased.append((kind, external_id))
+
+    monkeypatch.setattr("integrations.sync.delivery.deliver.adapter_for",
+                        lambda integration: ErasingAdapter(None))  # type: ignore[arg-type]
+    destination = IntegrationFactory(client=club, platform=intouch, direction="receive",
+                                     mode="api", is_primary=True, base_url="http://127.0.0.1:9",
+                                     credentials="t")
+    person = _ingest_person(sender)
+    OutboxRow.objects.filter(integration=destination).update(status="delivered")
+    ExternalLink.objects.create(integration=destination, kind="prospect", external_id="IT-9",
+                                prospect=person)
+    record_erase(record=person)
+    deliver_integration(integration_id=destination.pk)
+    assert erased == [("prospect", "IT-9")]
+    assert OutboxRow.objects.get(integration=destination, event_type="prospect.erased").status == (
+        "delivered"
+    )
+
+
+def test_a_second_erasure_changes_nothing_and_the_id_can_be_used_again(sender, feed_partner):
+    person = _ingest_person(sender)
+    assert record_erase(record=person) is True
+    changes = Change.objects.count()
+    assert record_erase(record=person) is False
+    assert Change.objects.count() == changes
+    [again] = records_ingest(integration=sender, kind="prospect",
+                             records=[{"external_id": "CMS-1", "first_name": "New"}])
+    assert again.status == "created" and again.id != person.pk
+
+
+def test_connector_id_cannot_bring_an_erased_record_back(sender):
+    person = _ingest_person(sender)
+    record_erase(record=person)
+    [result] = records_ingest(integration=sender, kind="prospect",
+                              records=[{"external_id": "X", "connector_id": str(person.pk)}])
+    assert result.status == "error" and result.errors[0]["field"] == "connector_id"
+
+
+def test_support_staff_erase_from_the_admin_after_confirming(admin_client, sender, feed_partner):
+    person = _ingest_person(sender)
+    url = reverse("admin:integrations_prospect_changelist")
+    asked = admin_client.post(url, {"action": "erase_selected", "_selected_action": [person.pk]})
+    assert asked.status_code == 200 and b"Erase 1 person everywhere?" in asked.content
+    person.refresh_from_db()
+    assert person.erased_at is None  # nothing before the confirmation
+    done = admin_client.post(url, {"action": "erase_selected", "_selected_action": [person.pk],
+                                   "confirmed": "yes"}, follow=True)
+    assert b"Erased 1 person" in done.content
+    person.refresh_from_db()
+    assert person.erased_at is not None
+    erase = AuditEntry.objects.get(action="prospect.erase")
+    assert erase.actor is not None and erase.new["requested_by"] == "support staff"
+    assert _stored_anywhere(EMAIL, LAST) == []
+
+
+def test_records_cannot_be_deleted_in_the_admin_only_erased(admin_client, sender):
+    person = _ingest_person(sender)
+    url = reverse("admin:integrations_prospect_delete", args=[person.pk])
+    assert admin_client.get(url).status_code == 403
