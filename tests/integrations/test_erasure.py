@@ -146,9 +146,8 @@ def test_the_feed_and_webhooks_carry_the_erased_event_in_each_partners_own_id(
     assert EMAIL not in str(events)  # the earlier event's snapshot is gone too
 
 
-def test_an_api_platform_without_an_erase_call_asks_support_to_erase_it_by_hand(
-    club, sender, intouch
-):
+def _held_at_an_api_platform(club, sender, intouch):
+    """A person delivered to InTouch (in `api` mode), known there as IT-9."""
     destination = IntegrationFactory(client=club, platform=intouch, direction="receive",
                                      mode="api", is_primary=True, base_url="http://127.0.0.1:9",
                                      credentials="t")
@@ -156,6 +155,13 @@ def test_an_api_platform_without_an_erase_call_asks_support_to_erase_it_by_hand(
     OutboxRow.objects.filter(integration=destination).update(status="delivered")
     ExternalLink.objects.create(integration=destination, kind="prospect", external_id="IT-9",
                                 prospect=person)
+    return destination, person
+
+
+def test_an_api_platform_without_an_erase_call_asks_support_to_erase_it_by_hand(
+    club, sender, intouch
+):
+    destination, person = _held_at_an_api_platform(club, sender, intouch)
     record_erase(record=person)
     deliver_integration(integration_id=destination.pk)
     row = OutboxRow.objects.get(integration=destination, event_type="prospect.erased")
@@ -174,13 +180,7 @@ def test_an_api_platform_that_can_erase_gets_the_call(club, sender, intouch, mon
 
     monkeypatch.setattr("integrations.sync.delivery.deliver.adapter_for",
                         lambda integration: ErasingAdapter(None))  # type: ignore[arg-type]
-    destination = IntegrationFactory(client=club, platform=intouch, direction="receive",
-                                     mode="api", is_primary=True, base_url="http://127.0.0.1:9",
-                                     credentials="t")
-    person = _ingest_person(sender)
-    OutboxRow.objects.filter(integration=destination).update(status="delivered")
-    ExternalLink.objects.create(integration=destination, kind="prospect", external_id="IT-9",
-                                prospect=person)
+    destination, person = _held_at_an_api_platform(club, sender, intouch)
     record_erase(record=person)
     deliver_integration(integration_id=destination.pk)
     assert erased == [("prospect", "IT-9")]
