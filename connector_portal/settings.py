@@ -223,6 +223,13 @@ CONNECTOR_DELIVERY_MAX_ATTEMPTS = env_int("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 12)
 CONNECTOR_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_AFTER_MAX_SECONDS", 3600))
 CONNECTOR_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("CONNECTOR_CLAIM_TIMEOUT_SECONDS", 300))
 
+# How long history is kept (days; services/retention.py prunes older rows every hour):
+# delivered outbox rows and change snapshots (the feed's promise), sync runs, log, audit.
+CONNECTOR_FEED_RETENTION_DAYS = env_int("CONNECTOR_FEED_RETENTION_DAYS", 30)
+CONNECTOR_SYNC_RUN_RETENTION_DAYS = env_int("CONNECTOR_SYNC_RUN_RETENTION_DAYS", 90)
+CONNECTOR_LOG_RETENTION_DAYS = env_int("CONNECTOR_LOG_RETENTION_DAYS", 365)
+CONNECTOR_AUDIT_RETENTION_DAYS = env_int("CONNECTOR_AUDIT_RETENTION_DAYS", 730)
+
 # The cache counts partner API requests per key (throttling), so every web worker must share
 # it: Redis when REDIS_URL is set, files under var/ on one machine, memory in tests.
 if REDIS_URL:

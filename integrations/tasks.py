@@ -10,6 +10,7 @@ import time
 
 from integrations.api.idempotency import idempotency_records_purge
 from integrations.db.locks import integration_lock
+from integrations.services.retention import history_prune
 from integrations.sync import conf
 from integrations.sync.delivery.claim import integrations_with_due_rows, outbox_sweep
 from integrations.sync.delivery.deliver import deliver_integration
@@ -82,3 +83,8 @@ LOOP_LOCK_ID = 0
 def idempotency_purge_task() -> int:
     """Forget Idempotency-Key answers older than the 24 hours the contract keeps them."""
     return idempotency_records_purge()
+
+
+def history_prune_task() -> dict:
+    """Hourly: prune history older than its retention, a few short transactions at a time."""
+    return history_prune()

@@ -72,6 +72,12 @@ class Conflict(Problem):
     title = "Conflict"
 
 
+class CursorTooOld(Problem):
+    status_code = status.HTTP_410_GONE
+    slug = "cursor-expired"
+    title = "The cursor is older than the events kept"
+
+
 class PayloadTooLarge(Problem):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     slug = "payload-too-large"

@@ -29,6 +29,7 @@ ERROR_WORDS = {
     405: "Method not allowed.",
     406: "Not acceptable: this API answers JSON.",
     409: "Conflict.",
+    410: "The cursor is older than the events kept (30 days): start again from `start_cursor`.",
     413: "Request body too large.",
     415: "Send `Content-Type: application/json`.",
     422: "Idempotency-Key reused with another body.",

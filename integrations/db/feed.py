@@ -53,3 +53,13 @@ def rows_in_index_order(rows: QuerySet, limit: int) -> list:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_sort = on")
     return page
+
+
+def watermark_now() -> int:
+    """The transaction id below which every writer has finished (0 where writers are serialized):
+    rows that become visible later all carry a transaction id at or above it."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {WATERMARK_SQL}")
+        return int(cursor.fetchone()[0])

@@ -6,6 +6,7 @@ from integrations.models.logs import AuditEntry, LogEntry
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
     Change,
+    FeedRetention,
     IdempotencyRecord,
     OutboxRow,
     SyncRun,
@@ -19,6 +20,7 @@ __all__ = [
     "Change",
     "Client",
     "ExternalLink",
+    "FeedRetention",
     "IdempotencyRecord",
     "Integration",
     "LogEntry",

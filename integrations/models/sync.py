@@ -239,3 +239,17 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class FeedRetention(models.Model):
+    """How far an integration's delivered outbox rows have been pruned (services/retention.py):
+    a feed cursor before `pruned_through` may have missed events that are gone (410)."""
+
+    integration = models.OneToOneField(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="feed_retention"
+    )
+    pruned_through = models.BigIntegerField(help_text="The highest outbox row id pruned.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.integration_id} pruned through {self.pruned_through}"

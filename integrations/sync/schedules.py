@@ -12,7 +12,8 @@ SWEEP = ("outbox-sweep", "integrations.tasks.outbox_sweep_task", 1)
 FETCH_SCHEDULES = ("fetch-schedules-sync", "integrations.tasks.fetch_schedules_task", 5)
 DELIVERY_LOOP = ("delivery-loop", "integrations.tasks.delivery_loop_task", 1)
 IDEMPOTENCY_PURGE = ("idempotency-purge", "integrations.tasks.idempotency_purge_task", 60)
-PERIODIC = (SWEEP, FETCH_SCHEDULES, DELIVERY_LOOP, IDEMPOTENCY_PURGE)
+HISTORY_PRUNE = ("history-prune", "integrations.tasks.history_prune_task", 60)
+PERIODIC = (SWEEP, FETCH_SCHEDULES, DELIVERY_LOOP, IDEMPOTENCY_PURGE, HISTORY_PRUNE)
 
 
 def schedules_ensure() -> list[str]:

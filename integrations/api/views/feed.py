@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from integrations.api.base import PartnerApi, limit_param, require_kind, require_receives
 from integrations.api.idempotency import idempotent_response
-from integrations.api.problems import Conflict, ValidationProblem
+from integrations.api.problems import Conflict, CursorTooOld, ValidationProblem
 from integrations.api.schema import (
     CLIENT_ID,
     IDEMPOTENCY_KEY,
@@ -30,7 +30,7 @@ from integrations.api.services import (
 )
 from integrations.outbound import UrlNotAllowed
 from integrations.records.values import external_id_problem
-from integrations.sync.delivery.feed import CursorError, feed_page
+from integrations.sync.delivery.feed import CursorError, CursorExpired, feed_page
 
 EVENT_EXAMPLE = {
     "id": "evt_1042",
@@ -103,7 +103,7 @@ class ChangeListApi(PartnerApi):
                 description="The last next_cursor you processed.",
             ),
         ],
-        responses={200: ChangePageSerializer, **errors(*READ_ERRORS)},
+        responses={200: ChangePageSerializer, **errors(*READ_ERRORS, 410)},
         examples=[
             OpenApiExample(
                 "Events",
@@ -121,6 +121,11 @@ class ChangeListApi(PartnerApi):
             events, cursor = feed_page(
                 integration=integration, after=request.query_params.get("after"), limit=limit
             )
+        except CursorExpired as exc:
+            raise CursorTooOld(
+                str(exc), extra={"start_cursor": exc.start_cursor},
+                errors=[{"field": "after", "message": "Older than the events kept (30 days)."}],
+            ) from exc
         except CursorError as exc:
             raise ValidationProblem(
                 "Invalid cursor.", errors=[{"field": "after", "message": str(exc)}]

@@ -22,8 +22,9 @@ import binascii
 
 from django.db.models import QuerySet
 
-from integrations.db.feed import rows_after_cursor, rows_in_index_order
+from integrations.db.feed import rows_after_cursor, rows_in_index_order, watermark_now
 from integrations.models import Integration, OutboxRow
+from integrations.services.retention import feed_pruned_through
 from integrations.sync.delivery.events import events_render
 
 FEED_COLUMNS = ("id", "txid", "kind", "record_id", "event_type", "change_id", "integration_id")
@@ -31,6 +32,18 @@ FEED_COLUMNS = ("id", "txid", "kind", "record_id", "event_type", "change_id", "i
 
 class CursorError(ValueError):
     """A cursor that is not one this feed handed out."""
+
+
+class CursorExpired(CursorError):
+    """A cursor older than the events kept (services/retention.py): some after it are gone.
+    `start_cursor` is the feed's end now, to start again from."""
+
+    def __init__(self, start_cursor: str) -> None:
+        super().__init__(
+            "Events after this cursor are older than the feed keeps them and are gone: "
+            "start from now (start_cursor), and fetch the records themselves if you need them."
+        )
+        self.start_cursor = start_cursor
 
 
 def cursor_encode(txid: int | None, row_id: int) -> str:
@@ -66,8 +79,24 @@ def feed_queryset(*, integration: Integration, after: str | None) -> QuerySet[Ou
     return rows_after_cursor(rows, txid=txid, row_id=row_id)
 
 
+def feed_end_cursor(*, integration: Integration) -> str:
+    """The cursor after the last event the feed may serve now (start from now)."""
+    last = feed_queryset(integration=integration, after=None).reverse().first()
+    if last is not None:
+        return cursor_encode(last.txid, last.pk)
+    # Nothing to serve yet: every event that becomes visible from now on is written by a
+    # transaction at or above the watermark, and has an id above what was pruned.
+    horizon = feed_pruned_through(integration_id=integration.pk)
+    return cursor_encode(max(watermark_now() - 1, 0), horizon)
+
+
 def feed_page(*, integration: Integration, after: str | None, limit: int) -> tuple[list[dict], str]:
-    """Events after `after`, oldest first, and the cursor to pass next time."""
+    """Events after `after`, oldest first, and the cursor to pass next time.
+
+    Raises CursorError for a cursor this feed did not hand out, CursorExpired for one older
+    than what is kept."""
+    if after and cursor_decode(after)[1] < feed_pruned_through(integration_id=integration.pk):
+        raise CursorExpired(feed_end_cursor(integration=integration))
     rows = rows_in_index_order(feed_queryset(integration=integration, after=after), limit)
     if not rows:
         txid, row_id = cursor_decode(after)
