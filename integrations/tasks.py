@@ -10,6 +10,7 @@ import time
 
 from integrations.api.idempotency import idempotency_records_purge
 from integrations.db.locks import integration_lock
+from integrations.services.export import export_build, exports_expire
 from integrations.services.retention import history_prune
 from integrations.sync import conf
 from integrations.sync.delivery.claim import integrations_with_due_rows, outbox_sweep
@@ -86,5 +87,11 @@ def idempotency_purge_task() -> int:
 
 
 def history_prune_task() -> dict:
-    """Hourly: prune history older than its retention, a few short transactions at a time."""
-    return history_prune()
+    """Hourly: prune history older than its retention, a few short transactions at a time,
+    and exports older than a day."""
+    return {**history_prune(), "exports": exports_expire()}
+
+
+def export_build_task(export_id: int) -> None:
+    """Write a client's data export (its page shows the progress)."""
+    export_build(export_id=export_id)

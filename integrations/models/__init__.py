@@ -1,7 +1,7 @@
 """The Connector's domain model (product.md), one module per area."""
 
 from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
-from integrations.models.clients import ApiKey, Client, Integration, Platform
+from integrations.models.clients import ApiKey, Client, DataExport, Integration, Platform
 from integrations.models.logs import AuditEntry, LogEntry
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
@@ -19,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "Change",
     "Client",
+    "DataExport",
     "ExternalLink",
     "FeedRetention",
     "IdempotencyRecord",

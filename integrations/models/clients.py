@@ -155,3 +155,37 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class DataExport(models.Model):
+    """A client's connector data (records and their links) as a CSV file, made in the
+    background (services/export.py) and kept a day."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "waiting to start"
+        RUNNING = "running", "being prepared"
+        READY = "ready", "ready to download"
+        FAILED = "failed", "failed"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        "integrations.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    token = models.CharField(max_length=64, unique=True, help_text="The file's name on disk.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.client_id} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.READY:
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

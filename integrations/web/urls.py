@@ -70,4 +70,6 @@ urlpatterns = [
         name="lead-source-mappings",
     ),
     path("log/", views.connector_log, name="connector-log"),
+    path("export/", views.data_export, name="data-export"),
+    path("export/<int:pk>/download/", views.data_export_download, name="data-export-download"),
 ]

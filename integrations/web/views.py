@@ -10,14 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from integrations.models import Client, Integration, User
+from integrations.models import Client, DataExport, Integration, User
 from integrations.models.choices import Mode
+from integrations.services.export import export_path, export_request
 from integrations.services.options import (
     integration_connection_test,
     integration_connection_update,
@@ -35,12 +37,12 @@ def user_client(request: HttpRequest) -> Client:
     return cast(Client, cast(User, request.user).client)
 
 
-def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def client_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Login required, and a client: support staff get a page that sends them to the admin."""
 
     @login_required
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if cast(User, request.user).client_id is None:
             return render(request, "web/no_client.html", status=403)
         return view(request, *args, **kwargs)
@@ -180,3 +182,30 @@ def connector_log(request: HttpRequest) -> HttpResponse:
     entries = queries.log_entries(client=user_client(request), **filters)
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/log.html", {"page": page, "form": form, **filters})
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Download the club's connector data as CSV: ask for it, watch it being made, fetch it."""
+    client = user_client(request)
+    if request.method == "POST":
+        export_request(client=client, acting_user=request.user)
+        return redirect("data-export")
+    latest = DataExport.objects.filter(client=client).first()
+    if request.headers.get("Accept") == "application/json" and latest is not None:
+        return JsonResponse({"status": latest.status, "percent": latest.percent,
+                             "rows_done": latest.rows_done, "rows_total": latest.rows_total})
+    return render(request, "web/export.html", {"client": client, "export": latest})
+
+
+@client_required
+def data_export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    export = DataExport.objects.filter(
+        pk=pk, client=user_client(request), status=DataExport.Status.READY
+    ).first()
+    if export is None or not export_path(export).exists():
+        raise Http404("No such export.")
+    name = f"connector-{export.client_id}-{export.created_at:%Y-%m-%d}.csv"
+    return FileResponse(export_path(export).open("rb"), as_attachment=True, filename=name,
+                        content_type="text/csv")
