@@ -57,7 +57,11 @@ EVENT_EXAMPLE = {
 class EventSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="evt_...: unique and stable; drop duplicates by it.")
     type = serializers.ChoiceField(
-        choices=["prospect.created", "prospect.updated", "member.created", "member.updated"]
+        choices=[
+            "prospect.created", "prospect.updated", "prospect.erased",
+            "member.created", "member.updated", "member.erased",
+        ],
+        help_text="`.erased`: the person was erased; `data` has only `id` and `external_id`.",
     )
     occurred_at = serializers.DateTimeField()
     client_id = serializers.CharField()
