@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mappings.matching import MATCHED, NEEDS_REVIEW, Staff, match_staff  # noqa: E402
-from mappings.names import email_norm  # noqa: E402
+from mappings.matching.names import email_norm  # noqa: E402
+from mappings.matching.shared import MATCHED, NEEDS_REVIEW  # noqa: E402
+from mappings.matching.staff import Staff, match_staff  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "staff_eval.csv"
 

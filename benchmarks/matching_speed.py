@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "benchmarks" / "data"))
 
 from generate_staff_eval import directory_people, remote_record  # noqa: E402
 
-from mappings.matching import Staff, match_staff  # noqa: E402
-from mappings.names import fold, name_roots  # noqa: E402
+from mappings.matching.names import fold, name_roots  # noqa: E402
+from mappings.matching.staff import Staff, match_staff  # noqa: E402
 
 
 def rosters(n: int, seed: int = 7) -> tuple[list[Staff], list[Staff]]:

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from mappings.matching import Staff
+from mappings.matching.staff import Staff
 
 COLUMNS = ("external_id", "first_name", "last_name", "email", "active")
 TRUE = {"1", "true", "yes", "y", "t", "active", ""}

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from mappings.admin.base import ChooseTargetForm, ReviewActionsMixin, referring_object_id
 from mappings.admin.staff import ClientFilter, IntegrationFilter
-from mappings.lead_source_matching import lead_source_key
+from mappings.matching.lead_sources import lead_source_key
 from mappings.models import LeadSource, LeadSourceMapping, LeadSourceReview, RemoteLeadSource
 from mappings.selectors import QUEUE_STATUSES
 from mappings.services.review import mapping_choose

@@ -6,7 +6,7 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mappings.matching import match_staff
+from mappings.matching.staff import match_staff
 from mappings.rosters_csv import RosterError, roster_read
 
 OUTPUT = ("remote_external_id", "status", "directory_external_id", "score", "reason")

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from mappings.matching import (
-    MATCHED,
-    NEEDS_REVIEW,
-    NO_COUNTERPART,
-    UNMATCHED,
-    Fixed,
-    Staff,
-    match_staff,
-)
-from mappings.names import fold, name_parts
+from mappings.matching.names import fold, name_parts
+from mappings.matching.shared import MATCHED, NEEDS_REVIEW, NO_COUNTERPART, UNMATCHED, Fixed
+from mappings.matching.staff import Staff, match_staff
 
 
 def decide(directory, remote, fixed=()):
@@ -227,7 +220,7 @@ def test_a_namesake_with_another_personal_email_is_not_linked():
 
 
 def test_candidates_for_one_remote_are_ranked():
-    from mappings.matching import staff_candidates
+    from mappings.matching.staff import staff_candidates
 
     directory = [
         Staff(1, "Robert", "Smith", ""),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
-from mappings.names import (
+from mappings.matching.names import (
     email_local_key,
     email_norm,
     name_email_keys,
@@ -24,11 +24,7 @@ from mappings.names import (
     name_roots,
     nickname_related,
 )
-
-MATCHED = "matched"
-NEEDS_REVIEW = "needs_review"
-UNMATCHED = "unmatched"
-NO_COUNTERPART = "no_counterpart"
+from mappings.matching.shared import MATCHED, NEEDS_REVIEW, UNMATCHED, Decision, Fixed
 
 EMAIL_SCORE = 1.0
 NAME_SCORE = 0.97
@@ -43,31 +39,6 @@ class Staff:
     last_name: str = ""
     email: str = ""
     active: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Fixed:
-    """A decision a person made: re-matching returns it unchanged."""
-
-    remote_id: Hashable
-    status: str
-    person_id: Hashable | None = None
-    method: str = "manual"
-    score: float | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The outcome for one remote staff: person_id is the link, or the top suggestion."""
-
-    remote_id: Hashable
-    status: str
-    person_id: Hashable | None = None
-    method: str = ""
-    score: float | None = None
-    reason: str = ""
-    confirmed: bool = False
 
 
 @dataclass(slots=True)
