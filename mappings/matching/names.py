@@ -1,14 +1,19 @@
-"""Name and email normalization for matching: pure functions, no ORM.
+"""Name, email and phone normalization for matching: pure functions, no ORM.
 
 Names are folded (case, accents, punctuation, spacing) into a *given* name (the first
 non-initial token of the first name) and a *surname* (the last-name tokens joined, so
-"Smith-Jones" and "Smith Jones" agree). Middle names, initials and suffixes are ignored.
+"Smith-Jones" and "Smith Jones" agree). Middle names, initials and suffixes are ignored for
+the key (the suffix is kept aside: "John Smith Jr" is not his father). A name in one field
+("Anna Berg", "Berg, Anna") is split; a one-word login ("jsmith", "smith.j") is kept as a
+login, not read as a name. Accents written out by ASCII-only systems ("Jörg" / "Joerg")
+give a second spelling of the key.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from nicknames import NickNamer
@@ -29,7 +34,11 @@ _SPECIAL_LETTERS = str.maketrans(
 )
 _APOSTROPHES = re.compile("['`\u2018\u2019\u00b4]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "junior", "senior"})
+_SUFFIX_SAME = {"junior": "jr", "senior": "sr"}
+# How ASCII-only systems write accented letters (German, Scandinavian): the second spelling.
+_WRITTEN_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "å": "aa", "ø": "oe", "æ": "ae"})
+_LOGIN = re.compile(r"[a-z0-9]+[._][a-z0-9]+|[a-z]+[0-9]*")
 _LOCAL_JUNK = re.compile(r"[^a-z]+")
 
 # Diminutives the `nicknames` package (English names) lacks: common in European clubs.
@@ -64,6 +73,18 @@ CURATED_NICKNAMES: dict[str, tuple[str, ...]] = {
     "antonio": ("toni", "tony", "tono"),
     "roberto": ("beto", "rob"),
     "eduardo": ("edu", "lalo"),
+    "malgorzata": ("gosia", "malgosia"),
+    "agnieszka": ("aga", "agusia"),
+    "katarzyna": ("kasia",),
+    "barbara": ("basia", "barb"),
+    "jakub": ("kuba",),
+    "william": ("liam",),
+    "mikhail": ("misha",),
+    "nikolai": ("kolya",),
+    "irina": ("ira",),
+    "olga": ("olya",),
+    "oliver": ("olly", "ollie"),
+    "leonardo": ("leo",),
 }
 
 
@@ -84,18 +105,103 @@ def tokens(text: str) -> list[str]:
 
 def _drop_initials(words: list[str]) -> list[str]:
     kept = [w for w in words if len(w) > 1 and w not in _SUFFIXES]
-    return kept or words[:1]
+    return kept or [w for w in words if w not in _SUFFIXES][:1]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Name:
+    """A name as matching compares it.
+
+    Compared and hashed by identity: `name_of` hands out one object per spelling, and the
+    caches keyed by names (`name_evidence`) stay cheap.
+    """
+
+    given: str = ""  # 'john' ('' when unknown)
+    surname: str = ""  # 'smithjones' (the last-name words joined)
+    firsts: tuple[str, ...] = ()  # every first-name word: a middle name may be the one used
+    surnames: tuple[str, ...] = ()  # the last-name words ('smith', 'jones')
+    suffix: str = ""  # 'jr', 'sr', 'ii', ... ('' when none)
+    alternates: tuple[str, ...] = ()  # other readings of the key: accents written out
+    # ('jorg muller' → 'joerg mueller'), a name in one field read with middle names
+    login: str = ""  # the letters of a one-word login-style name ('smith.j' → 'smithj')
+    key: str = ""  # 'given surname' when both are known, else ''
+    keys: tuple[str, ...] = ()  # the key and its other readings
+
+
+def _split(first: list[str], last: list[str]) -> tuple[list[str], list[str]]:
+    if not last and len(first) > 1:
+        return first[:1], first[1:]
+    if not first and len(last) > 1:
+        return last[:1], last[1:]
+    return first, last
+
+
+def _words(first_name: str, last_name: str) -> tuple[list[str], list[str], bool]:
+    """First-name and last-name words, and whether they came from one field."""
+    if "," in first_name and not last_name.strip():  # "Berg, Anna" in one field
+        last_name, _, first_name = first_name.partition(",")
+        return tokens(first_name), tokens(last_name), False
+    first, last = tokens(first_name), tokens(last_name)
+    one_field = not first or not last
+    return (*_split(first, last), one_field)
+
+
+def _parse(first_name: str, last_name: str) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(first words, last words, the suffixes, other readings of the last words)."""
+    first, last, one_field = _words(first_name, last_name)
+    suffixes = [w for w in first + last if w in _SUFFIXES]
+    first, last = _drop_initials(first), _drop_initials(last)
+    others = []
+    if one_field and len(last) > 1:  # "Anna Marie Berg": Marie may be a middle name
+        others.append(last[-1])
+    return first, last, suffixes, others
+
+
+@lru_cache(maxsize=65536)
+def name_of(first_name: str, last_name: str) -> Name:
+    """The compared form of a name (cached: rosters repeat names)."""
+    raw = f"{first_name} {last_name}".strip().lower()
+    if " " not in raw and _LOGIN.fullmatch(raw) and any(c in raw for c in "._0123456789"):
+        return Name(login=_LOCAL_JUNK.sub("", raw))
+    first, last, suffixes, others = _parse(first_name, last_name)
+    given, surname = (first[0] if first else ""), "".join(last)
+    alternates = [f"{given} {other}" for other in others] if given else []
+    if given and surname and not raw.isascii():
+        out = _parse(
+            first_name.lower().translate(_WRITTEN_OUT), last_name.lower().translate(_WRITTEN_OUT)
+        )
+        if out[0] and out[1]:
+            alternates.append(f"{out[0][0]} {''.join(out[1])}")
+    key = f"{given} {surname}"
+    alternates = list(dict.fromkeys(a for a in alternates if a != key))
+    suffix = _SUFFIX_SAME.get(suffixes[0], suffixes[0]) if suffixes else ""
+    login = given if given and not surname and not last_name.strip() else ""
+    key = key if given and surname else ""
+    keys = (key, *alternates) if key else ()
+    return Name(
+        given, surname, tuple(first), tuple(last), suffix, tuple(alternates), login, key, keys
+    )
 
 
 def name_parts(first_name: str, last_name: str) -> tuple[str, str]:
     """(given, surname) of a name, '' where missing; a full name in one field is split."""
-    first, last = tokens(first_name), tokens(last_name)
-    if not last and len(first) > 1:
-        first, last = first[:1], first[1:]
-    elif not first and len(last) > 1:
-        first, last = last[:1], last[1:]
-    first, last = _drop_initials(first), _drop_initials(last)
-    return (first[0] if first else ""), "".join(last)
+    name = name_of(first_name, last_name)
+    return name.given, name.surname
+
+
+@lru_cache(maxsize=65536)
+def sound(word: str) -> str:
+    """A rough spelling-free form of a name word: Stephen / Steven, Smyth / Smith, Jon / John."""
+    word = word.replace("ph", "f").replace("ck", "k").replace("th", "t").replace("sch", "sh")
+    word = word.translate(_SOUND)
+    out = word[:1]
+    for ch in word[1:]:
+        if ch != "h" and ch != out[-1]:
+            out += ch
+    return out
+
+
+_SOUND = str.maketrans({"v": "f", "c": "k", "q": "k", "y": "i", "z": "s"})
 
 
 def email_norm(email: str) -> str:
@@ -114,7 +220,16 @@ def name_email_keys(given: str, surname: str) -> frozenset[str]:
     """Email local parts a person with this name would plausibly have."""
     if not given or not surname:
         return frozenset()
-    return frozenset({given + surname, surname + given, given[0] + surname, surname + given[0]})
+    initial, last_initial = given[0], surname[0]
+    return frozenset(
+        {
+            given + surname,
+            surname + given,
+            initial + surname,
+            surname + initial,
+            given + last_initial,
+        }
+    )
 
 
 @cache
