@@ -75,12 +75,7 @@ def _decide(
     reason: str = "",
     confirmed: bool = True,
 ) -> Mapping:
-    mapping = (
-        type(mapping)
-        .objects.select_for_update()
-        .select_related("integration", "remote")
-        .get(pk=mapping.pk)
-    )
+    mapping = _locked(mapping)
     old = _snapshot(mapping)
     if target is not None:
         mapping_target_check(mapping=mapping, target=target)
@@ -91,10 +86,26 @@ def _decide(
     mapping.score = 1.0 if target is not None else None
     mapping.reason = reason[:300]
     mapping.confirmed = confirmed
+    _store(mapping, acting_user=acting_user, action=action, old=old, linked=target is not None)
+    return mapping
+
+
+def _locked(mapping: Mapping) -> Mapping:
+    return (
+        type(mapping)
+        .objects.select_for_update()
+        .select_related("integration", "remote")
+        .get(pk=mapping.pk)
+    )
+
+
+def _store(mapping: Mapping, *, acting_user: Any, action: str, old: dict, linked: bool) -> None:
+    """Save a person's decision, audit it, log it, and release what waited for a link."""
     mapping.decided_by = acting_user if getattr(acting_user, "pk", None) else None
     mapping.decided_at = timezone.now()
-    if target is not None and isinstance(mapping, StaffMapping):
-        mapping.pending_release = True
+    staff_link = linked and isinstance(mapping, StaffMapping)
+    if staff_link:
+        mapping.pending_release = True  # type: ignore[union-attr]
     mapping.save()
     new = _snapshot(mapping)
     client_id = mapping.integration.client_id
@@ -102,9 +113,8 @@ def _decide(
         actor=acting_user, action=action, target=mapping, client=client_id, old=old, new=new
     )
     _log(mapping, acting_user=acting_user, old=old, new=new)
-    if target is not None and isinstance(mapping, StaffMapping):
+    if staff_link:
         mapping_changed(integration_id=mapping.integration_id, remote_staff_ids=[mapping.remote_id])
-    return mapping
 
 
 def _log(mapping: Mapping, *, acting_user: Any, old: dict, new: dict) -> None:
@@ -213,41 +223,19 @@ def mapping_undo_state(*, mapping: Mapping) -> dict[str, Any] | None:
 @transaction.atomic
 def mapping_undo(*, mapping: Mapping, acting_user: Any) -> Mapping:
     """Put the mapping back as it was before its last decision. Raises ValidationError."""
-    mapping = (
-        type(mapping)
-        .objects.select_for_update()
-        .select_related("integration", "remote")
-        .get(pk=mapping.pk)
-    )
+    mapping = _locked(mapping)
     state = mapping_undo_state(mapping=mapping)
     if state is None:
         raise ValidationError(f"{mapping.remote}: the last decision can no longer be undone.")
     old = _snapshot(mapping)
-    field = _target_field(mapping)
     model = StaffPerson if isinstance(mapping, StaffMapping) else LeadSource
     target = model.objects.filter(pk=state["target_id"]).first() if state["target_id"] else None
     if state["target_id"] and target is None:
         raise ValidationError(f"{mapping.remote}: the person linked before is gone.")
     if target is not None:
         mapping_target_check(mapping=mapping, target=target)
-    setattr(mapping, field, target)
+    setattr(mapping, _target_field(mapping), target)
     for name in ("status", "method", "confirmed", "suggestion_id", "score", "reason"):
         setattr(mapping, name, state[name])
-    mapping.decided_by = acting_user if getattr(acting_user, "pk", None) else None
-    mapping.decided_at = timezone.now()
-    if target is not None and isinstance(mapping, StaffMapping):
-        mapping.pending_release = True
-    mapping.save()
-    new = _snapshot(mapping)
-    audit_record(
-        actor=acting_user,
-        action="mapping.undo",
-        target=mapping,
-        client=mapping.integration.client_id,
-        old=old,
-        new=new,
-    )
-    _log(mapping, acting_user=acting_user, old=old, new=new)
-    if target is not None and isinstance(mapping, StaffMapping):
-        mapping_changed(integration_id=mapping.integration_id, remote_staff_ids=[mapping.remote_id])
+    _store(mapping, acting_user=acting_user, action="mapping.undo", old=old, linked=bool(target))
     return mapping
