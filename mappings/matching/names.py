@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import phonenumbers
 from nicknames import NickNamer
 
 # Letters that NFKD does not decompose into a base letter plus an accent.
@@ -205,9 +206,42 @@ _SOUND = str.maketrans({"v": "f", "c": "k", "q": "k", "y": "i", "z": "s"})
 
 
 def email_norm(email: str) -> str:
-    """An email trimmed and lower-cased ('' when it has no '@')."""
-    email = (email or "").strip().lower()
+    """An email trimmed and case-folded ('' when it has no '@')."""
+    email = (email or "").strip().casefold()
     return email if "@" in email else ""
+
+
+# Already E.164 in the North American Numbering Plan (+1, an area code that starts with 2-9,
+# 10 digits), or ten / eleven such digits in a NANP region: phonenumbers gives the same
+# (tests/mappings/test_phones.py proves it), at a tenth of the cost.
+_NANP_E164 = re.compile(r"\+1[2-9]\d{9}")
+_NANP_DIGITS = re.compile(r"1?([2-9]\d{9})")
+_NANP_REGIONS = frozenset({"US", "CA"})
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
+
+
+@lru_cache(maxsize=262144)
+def phone_e164(phone: str, region: str = "US") -> str:
+    """A phone number in E.164 ('+12125550123'), '' when empty or not a possible number.
+
+    National numbers are read in `region`; a leading 00 is the international prefix
+    ('0044 7700 900123' is '+447700900123', even where the region dials 011)."""
+    text = (phone or "").strip()
+    if not text or _NANP_E164.fullmatch(text):
+        return text
+    if region in _NANP_REGIONS:
+        found = _NANP_DIGITS.fullmatch(_PHONE_SEPARATORS.sub("", text))
+        if found:
+            return "+1" + found.group(1)
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def email_local_key(email: str) -> str:

@@ -1,0 +1,392 @@
+"""The people matching core (product.md §3a): incoming prospects / members against the people
+the client already has. Rows in, decisions out; no ORM.
+
+- **Certain** (matched): the same person by name (the same normalized full name, a nickname,
+  or first and last names swapped) *and* by email or phone, one candidate, nothing
+  conflicting (a different birth date, Jr against Sr).
+- **Likely** (needs review): some evidence but not enough, or more than one candidate: the
+  best candidate first, with a score and a reason in plain words.
+- Otherwise **new**.
+
+A shared email or phone (families), a name alone (namesakes) and an address used by many
+records (a front desk's email, the club's phone) never link on their own: an email or phone
+held by more than `MANY` records says nothing, one held by a few (a family) counts only when
+the name picks one of them. Emails are compared trimmed and case-folded, phones in E.164.
+
+Candidates come from blocking keys (`person_keys`: email, E.164 phone, name keys: full name,
+nickname root + surname, birth date + surname or given name), never from all pairs. The
+existing people may be only the candidates an ingest found by looking those keys up; how
+many existing records share a key then comes from `counts` (the whole client's), so the
+decision is the one the full list would give. Incoming records are also compared with each
+other: one entered twice in the same run goes to review, pointing at the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from mappings.matching.names import Name, email_norm, name_of, name_roots, phone_e164
+from mappings.matching.shared import (
+    MATCHED,
+    NEEDS_REVIEW,
+    first_relation,
+    join_reasons,
+    last_relation,
+    name_evidence,
+)
+
+NEW = "new"
+MANY = 5  # an email or phone on more records than this is a desk's or a club's, not a person's
+LIKELY = 0.5  # the lowest score shown for review
+COMMON_NAME = 8  # a name shared by more records than this finds no one by the name alone
+CANDIDATES = 3  # how many candidates a decision lists for review
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One prospect or member, of the existing people or the incoming ones."""
+
+    id: Hashable
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    birth_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    existing_id: Hashable
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDecision:
+    """What matching says about one incoming record: existing_id is the link or the top
+    candidate; same_as_incoming names an earlier incoming record of the same person."""
+
+    incoming_id: Hashable
+    status: str  # matched | needs_review | new
+    existing_id: Hashable | None = None
+    score: float | None = None
+    method: str = ""
+    reason: str = ""
+    candidates: tuple[Candidate, ...] = ()
+    confirmed: bool = False
+    same_as_incoming: Hashable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFixed:
+    """A decision a person made about one incoming record: matching returns it unchanged."""
+
+    incoming_id: Hashable
+    status: str
+    existing_id: Hashable | None = None
+    method: str = "manual"
+    score: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonKeys:
+    """A person's normalized blocking keys: what an ingest stores in indexed columns and
+    looks candidates up by (`lookups`: the stored ones plus swapped names and dates)."""
+
+    email: str
+    phone: str
+    names: tuple[str, ...]
+    lookups: tuple[str, ...]
+
+
+def _date_swapped(day: dt.date | None) -> dt.date | None:
+    if day is None or day.day > 12 or day.day == day.month:
+        return None
+    return day.replace(month=day.day, day=day.month)
+
+
+def _name_keys(name: Name, birth: dt.date | None) -> list[str]:
+    keys = ["n:" + k for k in name.keys]
+    if name.key:
+        keys.extend(f"r:{root} {name.surname}" for root in name_roots(name.given))
+    if birth is not None:
+        iso = birth.isoformat()
+        keys.extend(f"b:{iso} {part}" for part in (name.surname, name.given) if part)
+    return keys
+
+
+def person_keys(person: Person, *, region: str = "US") -> PersonKeys:
+    """The blocking keys of one person (normalized email, E.164 phone, name keys)."""
+    name = name_of(person.first_name, person.last_name)
+    email, phone = email_norm(person.email), phone_e164(person.phone, region)
+    names = _name_keys(name, person.birth_date)
+    extra = [f"n:{name.surname} {name.given}"] if name.key else []
+    swapped = _date_swapped(person.birth_date)
+    if swapped is not None:
+        extra.extend(k for k in _name_keys(name, swapped) if k.startswith("b:"))
+    contact = [k for k in ("e:" + email if email else "", "p:" + phone if phone else "") if k]
+    return PersonKeys(email, phone, tuple(names), tuple(contact + names + extra))
+
+
+@dataclass(slots=True)
+class _Rec:
+    person: Person
+    name: Name
+    keys: PersonKeys
+
+
+def _prep(person: Person, region: str) -> _Rec:
+    return _Rec(
+        person, name_of(person.first_name, person.last_name), person_keys(person, region=region)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    score: float
+    certain: bool
+    near: bool  # same name and contact, nothing conflicting: a candidate the others compete with
+    method: str
+    reason: str
+
+
+class _Counts:
+    """How many records hold a key: the existing ones (the client's, when given) and this run."""
+
+    def __init__(self, existing: list[_Rec], incoming: list[_Rec], given: Mapping[str, int]):
+        own = Counter(k for r in existing for k in _counted(r))
+        self.existing = {k: max(n, given.get(k, 0)) for k, n in own.items()}
+        self.given = given
+        self.incoming = Counter(k for r in incoming for k in _counted(r))
+
+    def of(self, key: str, *, within: bool = False) -> int:
+        """Records holding the key; `within` a run, not counting the other record of the pair."""
+        existing = self.existing.get(key, self.given.get(key, 0))
+        return max(existing, self.incoming.get(key, 0) - (1 if within else 0))
+
+    def existing_count(self, key: str) -> int:
+        return self.existing.get(key, self.given.get(key, 0))
+
+
+def _counted(r: _Rec) -> set[str]:
+    return {k for k in _stored(r) if k[:2] in ("e:", "p:", "n:")}
+
+
+def _contact(kind: str, a: str, b: str, counts: _Counts, within: bool) -> tuple[str, float, str]:
+    """How one contact field relates: (agree | shared | many | differ | '', points, words)."""
+    if not a or not b:
+        return "", 0.0, ""
+    label = "email" if kind == "e:" else "phone"
+    if a != b:
+        return "differ", -0.04, f"different {label}s"
+    shared = counts.of(kind + a, within=within)
+    if shared > MANY:
+        return "many", 0.0, f"same {label}, used by {shared} records"
+    if shared > 1:
+        return "shared", 0.12 if kind == "e:" else 0.1, f"same {label}, shared by {shared}"
+    return "agree", 0.3 if kind == "e:" else 0.25, f"same {label}"
+
+
+def _birth(a: dt.date | None, b: dt.date | None) -> tuple[str, float, str]:
+    if a is None or b is None:
+        return "", 0.0, ""
+    if a == b:
+        return "same", 0.2, "same birth date"
+    if _date_swapped(a) == b:
+        return "swapped", 0.08, "birth date with day and month swapped"
+    return "differ", -0.3, "different birth dates"
+
+
+def _names_agree(a: Name, b: Name) -> bool:
+    """The same person by name (§3a): same full name, a nickname, or swapped names."""
+    if not a.key or not b.key:
+        return False
+    if first_relation(a, b) in ("same", "nickname") and last_relation(a, b) == "same":
+        return True
+    return a.given == b.surname and a.surname == b.given
+
+
+def _pair(inc: _Rec, ex: _Rec, counts: _Counts, *, within: bool = False) -> _Pair:
+    """How likely two records are one person, and whether certain (`within`: both incoming)."""
+    name_score, method, name_reason = name_evidence(inc.name, ex.name)
+    email = _contact("e:", inc.keys.email, ex.keys.email, counts, within)
+    phone = _contact("p:", inc.keys.phone, ex.keys.phone, counts, within)
+    birth = _birth(inc.person.birth_date, ex.person.birth_date)
+    suffix = inc.name.suffix != ex.name.suffix
+    score = name_score / 2 + email[1] + phone[1] + birth[1] - (0.3 if suffix else 0.0)
+    if name_score >= 0.9 and counts.existing_count("n:" + ex.name.key) == 1:
+        score += 0.05  # a name no one else has
+    agreeing = {email[0], phone[0], birth[0]}
+    if "differ" not in agreeing:
+        score += 0.06  # nothing that could be compared disagrees
+    contact = bool(agreeing & {"agree", "shared"})
+    # A family's email or phone, with the same name, may be a parent's and a junior's: it is
+    # certain only when the birth dates agree too.
+    family_only = "agree" not in agreeing
+    confirmed = birth[0] in ("same", "swapped")
+    near = _names_agree(inc.name, ex.name) and contact and birth[0] != "differ"
+    certain = near and not suffix and (not family_only or confirmed)
+    words = [name_reason, email[2], phone[2], birth[2], "Jr / Sr differ" if suffix else ""]
+    reason = "; ".join(w for w in words if w)
+    kinds = [
+        k for k, part in (("email", email), ("phone", phone)) if part[0] in ("agree", "shared")
+    ]
+    how = "+".join([method or "name", *kinds]) if certain else (method or "+".join(kinds) or "")
+    return _Pair(round(min(max(score, 0.0), 1.0), 3), certain, near, how, reason)
+
+
+class _Index:
+    def __init__(self, records: list[_Rec]) -> None:
+        self.by: dict[str, list[_Rec]] = defaultdict(list)
+        for r in records:
+            for key in _stored(r):
+                self.by[key].append(r)
+
+    def candidates(self, r: _Rec, *, contact_only: bool = False) -> Iterable[_Rec]:
+        seen: set[int] = {id(r)}
+        for key in r.keys.lookups:
+            if contact_only and key[:2] not in ("e:", "p:"):
+                continue
+            bucket = self.by.get(key, ())
+            if key[:2] in ("n:", "r:") and len(bucket) > COMMON_NAME:
+                continue  # "John Smith" among thousands: the contact keys find the one
+            for other in bucket:
+                if id(other) not in seen:
+                    seen.add(id(other))
+                    yield other
+
+
+def _stored(r: _Rec) -> list[str]:
+    contact = [k for k in ("e:" + r.keys.email, "p:" + r.keys.phone) if len(k) > 2]
+    return contact + list(r.keys.names)
+
+
+def _decide(inc: _Rec, index: _Index, counts: _Counts, apart: set) -> PersonDecision:
+    rid = inc.person.id
+    scored = []
+    for ex in index.candidates(inc):
+        if (rid, ex.person.id) in apart:
+            continue
+        scored.append((_pair(inc, ex, counts), ex))
+    scored.sort(key=lambda t: (t[0].certain, t[0].score, str(t[1].person.id)), reverse=True)
+    certain = [t for t in scored if t[0].certain]
+    near = [t for t in scored if t[0].near]
+    if len(certain) == 1 and len(near) == 1:
+        pair, ex = certain[0]
+        return PersonDecision(
+            rid, MATCHED, ex.person.id, max(pair.score, 0.95), pair.method, pair.reason
+        )
+    likely = [t for t in scored if t[0].certain or t[0].score >= LIKELY]
+    if not likely:
+        return PersonDecision(rid, NEW)
+    listed = tuple(Candidate(ex.person.id, p.score, p.reason) for p, ex in likely[:CANDIDATES])
+    top, ex = likely[0]
+    reason = top.reason
+    if len(near) > 1:
+        reason = join_reasons(f"{len(near)} people agree by name and email or phone", reason)
+    return PersonDecision(
+        rid, NEEDS_REVIEW, ex.person.id, min(top.score, 0.95), top.method, reason, listed
+    )
+
+
+def _one_each_side(
+    records: list[_Rec], out: dict[Hashable, PersonDecision], counts: _Counts
+) -> None:
+    """Incoming records certain for the same existing person must be one person themselves
+    (entered twice); otherwise (a parent and a junior of one name and address) all go to
+    review: one candidate on each side."""
+    by_person: dict[Hashable, list[_Rec]] = defaultdict(list)
+    for r in records:
+        if out[r.person.id].status == MATCHED:
+            by_person[out[r.person.id].existing_id].append(r)
+    for group in by_person.values():
+        first = group[0]
+        if all(_pair(first, other, counts, within=True).certain for other in group[1:]):
+            continue
+        for r in group:
+            d = out[r.person.id]
+            others = ", ".join(str(o.person.id) for o in group if o is not r)
+            reason = join_reasons(f"incoming {others} also fits this person", d.reason)
+            out[r.person.id] = PersonDecision(
+                d.incoming_id,
+                NEEDS_REVIEW,
+                d.existing_id,
+                min(d.score or 0, 0.9),
+                d.method,
+                reason,
+                (Candidate(d.existing_id, min(d.score or 0, 0.9), d.reason),),
+            )
+
+
+def _twins(records: list[_Rec], out: dict[Hashable, PersonDecision], counts: _Counts) -> None:
+    """A new record that is certainly an earlier new one of this run (entered twice): review,
+    pointing at the earlier one."""
+    index = _Index([])
+    for r in records:
+        decision = out[r.person.id]
+        if decision.status == NEW:
+            for earlier in index.candidates(r, contact_only=True):
+                if out[earlier.person.id].status == MATCHED:
+                    continue
+                pair = _pair(r, earlier, counts, within=True)
+                if pair.certain:
+                    out[r.person.id] = _twin(decision, earlier.person.id, pair)
+                    break
+        for key in _stored(r):
+            if key[:2] in ("e:", "p:"):
+                index.by[key].append(r)
+
+
+def _twin(decision: PersonDecision, earlier: Hashable, pair: _Pair) -> PersonDecision:
+    reason = join_reasons(
+        f"the same person as incoming record {earlier} ({pair.reason})", decision.reason
+    )
+    return PersonDecision(
+        decision.incoming_id,
+        NEEDS_REVIEW,
+        decision.existing_id,
+        decision.score if decision.existing_id is not None else pair.score,
+        decision.method or pair.method,
+        reason,
+        decision.candidates,
+        same_as_incoming=earlier,
+    )
+
+
+def match_people(
+    *,
+    existing: Sequence[Person],
+    incoming: Sequence[Person],
+    fixed: Iterable[PersonFixed] = (),
+    apart: Iterable[tuple[Hashable, Hashable]] = (),
+    counts: Mapping[str, int] | None = None,
+    region: str = "US",
+) -> list[PersonDecision]:
+    """One decision per incoming record, in order; `fixed` decisions come back unchanged.
+
+    `apart`: (incoming id, existing id) pairs a person said are different people, never
+    linked or suggested again. `counts`: how many existing records of the whole client hold
+    each key of `person_keys` ('e:...', 'p:...', 'n:...'), when `existing` is only the
+    candidates an ingest looked up. `region`: where national phone numbers are read.
+    """
+    kept = {f.incoming_id: f for f in fixed}
+    old = [_prep(p, region) for p in existing]
+    new = [_prep(p, region) for p in incoming]
+    tally = _Counts(old, new, counts or {})
+    index = _Index(old)
+    pairs = set(apart)
+    out = {r.person.id: _decide(r, index, tally, pairs) for r in new if r.person.id not in kept}
+    todo = [r for r in new if r.person.id not in kept]
+    _one_each_side(todo, out, tally)
+    _twins(todo, out, tally)
+    return [_confirmed(kept[r.person.id]) if r.person.id in kept else out[r.person.id] for r in new]
+
+
+def _confirmed(f: PersonFixed) -> PersonDecision:
+    return PersonDecision(
+        f.incoming_id, f.status, f.existing_id, f.score, f.method, f.reason, confirmed=True
+    )
