@@ -7,7 +7,7 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 
 from mappings.matching.staff import match_staff
-from mappings.rosters_csv import RosterError, roster_read
+from mappings.records_csv import RecordsFileError, roster_read
 
 OUTPUT = ("remote_external_id", "status", "directory_external_id", "score", "reason")
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         try:
             directory = roster_read(options["directory"])
             remote = roster_read(options["remote"])
-        except RosterError as exc:
+        except RecordsFileError as exc:
             raise CommandError(str(exc)) from exc
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(OUTPUT)
