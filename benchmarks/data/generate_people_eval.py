@@ -247,9 +247,10 @@ def relatives(rng: random.Random, people: list[Human], club: str, region: str) -
     return out
 
 
-def club_rows(rng: random.Random, index: int) -> list[Row]:
+def club_rows(rng: random.Random, index: int, region: str | None = None) -> list[Row]:
     club = f"club{index:02d}"
-    region = rng.choices([r for r, _ in REGIONS], weights=[w for _, w in REGIONS])[0]
+    drawn = rng.choices([r for r, _ in REGIONS], weights=[w for _, w in REGIONS])[0]
+    region = region or drawn
     desk = (f"frontdesk@{club}-fitness.com", written(rng, _phone(rng, region), region))
     target = rng.randint(560, 780)
     people: list[Human] = []
@@ -322,11 +323,12 @@ def _new_case(h: Human) -> str:
     return "namesake" if h.key.endswith("-namesake") else "new"
 
 
-def generate(seed: int = SEED, clubs: int = CLUBS) -> list[Row]:
+def generate(seed: int = SEED, clubs: int = CLUBS, region: str | None = None) -> list[Row]:
+    """The rows of every club (`region`: one country for all, as the speed benchmark wants)."""
     rng = random.Random(seed)
     rows: list[Row] = []
     for index in range(clubs):
-        rows.extend(club_rows(rng, index))
+        rows.extend(club_rows(rng, index, region))
     return rows
 
 

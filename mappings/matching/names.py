@@ -215,7 +215,7 @@ def email_norm(email: str) -> str:
 # 10 digits), or ten / eleven such digits in a NANP region: phonenumbers gives the same
 # (tests/mappings/test_phones.py proves it), at a tenth of the cost.
 _NANP_E164 = re.compile(r"\+1[2-9]\d{9}")
-_NANP_DIGITS = re.compile(r"1?([2-9]\d{9})")
+_NANP_DIGITS = re.compile(r"(?:\+1|1)?([2-9]\d{9})")
 _NANP_REGIONS = frozenset({"US", "CA"})
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
 

@@ -27,8 +27,17 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from mappings.matching.names import Name, email_norm, name_of, name_roots, phone_e164
+from mappings.matching.names import (
+    Name,
+    email_norm,
+    fold,
+    name_of,
+    name_roots,
+    phone_e164,
+    sound,
+)
 from mappings.matching.shared import (
     MATCHED,
     NEEDS_REVIEW,
@@ -109,27 +118,38 @@ def _date_swapped(day: dt.date | None) -> dt.date | None:
     return day.replace(month=day.day, day=day.month)
 
 
-def _name_keys(name: Name, birth: dt.date | None) -> list[str]:
+@lru_cache(maxsize=65536)
+def _name_only_keys(name: Name) -> tuple[str, ...]:
+    """The full name's keys and nickname root + surname (cached: names repeat)."""
     keys = ["n:" + k for k in name.keys]
     if name.key:
         keys.extend(f"r:{root} {name.surname}" for root in name_roots(name.given))
-    if birth is not None:
-        iso = birth.isoformat()
-        keys.extend(f"b:{iso} {part}" for part in (name.surname, name.given) if part)
-    return keys
+    return tuple(keys)
 
 
-def person_keys(person: Person, *, region: str = "US") -> PersonKeys:
-    """The blocking keys of one person (normalized email, E.164 phone, name keys)."""
+def _birth_keys(name: Name, birth: dt.date | None) -> list[str]:
+    if birth is None:
+        return []
+    iso = birth.isoformat()
+    return [f"b:{iso} {part}" for part in (name.surname, name.given) if part]
+
+
+def person_keys(person: Person, *, region: str = "US", lookups: bool = True) -> PersonKeys:
+    """The blocking keys of one person (normalized email, E.164 phone, name keys);
+    `lookups` also the keys to look its candidates up by (swapped names and dates)."""
     name = name_of(person.first_name, person.last_name)
     email, phone = email_norm(person.email), phone_e164(person.phone, region)
-    names = _name_keys(name, person.birth_date)
+    names = (*_name_only_keys(name), *_birth_keys(name, person.birth_date))
+    contact = []
+    if email:
+        contact.append("e:" + email)
+    if phone:
+        contact.append("p:" + phone)
+    if not lookups:
+        return PersonKeys(email, phone, names, (*contact, *names))
     extra = [f"n:{name.surname} {name.given}"] if name.key else []
-    swapped = _date_swapped(person.birth_date)
-    if swapped is not None:
-        extra.extend(k for k in _name_keys(name, swapped) if k.startswith("b:"))
-    contact = [k for k in ("e:" + email if email else "", "p:" + phone if phone else "") if k]
-    return PersonKeys(email, phone, tuple(names), tuple(contact + names + extra))
+    extra.extend(_birth_keys(name, _date_swapped(person.birth_date)))
+    return PersonKeys(email, phone, names, (*contact, *names, *extra))
 
 
 @dataclass(slots=True)
@@ -137,12 +157,14 @@ class _Rec:
     person: Person
     name: Name
     keys: PersonKeys
+    stored: tuple[str, ...]  # the keys others find it by: contact and name keys
 
 
-def _prep(person: Person, region: str) -> _Rec:
-    return _Rec(
-        person, name_of(person.first_name, person.last_name), person_keys(person, region=region)
-    )
+def _prep(person: Person, region: str, *, incoming: bool) -> _Rec:
+    keys = person_keys(person, region=region, lookups=incoming)
+    head = bool(keys.email) + bool(keys.phone)  # the lookups start with the contact keys
+    stored = keys.lookups[: head + len(keys.names)]
+    return _Rec(person, name_of(person.first_name, person.last_name), keys, stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +172,25 @@ class _Pair:
     score: float
     certain: bool
     near: bool  # same name and contact, nothing conflicting: a candidate the others compete with
-    method: str
-    reason: str
+    parts: tuple[tuple[str, float, str], ...]  # name, email, phone, birth: (how, points, words)
+    suffix: bool
+
+    @property
+    def reason(self) -> str:
+        words = [part[2] for part in self.parts] + ["Jr / Sr differ" if self.suffix else ""]
+        return "; ".join(w for w in words if w)
+
+    @property
+    def method(self) -> str:
+        name = self.parts[0][0]
+        kinds = [
+            k
+            for k, part in zip(("", "email", "phone"), self.parts[:3], strict=True)
+            if part[0] in ("agree", "shared")
+        ]
+        if self.certain:
+            return "+".join([name or "name", *kinds])
+        return name or "+".join(kinds)
 
 
 class _Counts:
@@ -173,7 +212,7 @@ class _Counts:
 
 
 def _counted(r: _Rec) -> set[str]:
-    return {k for k in _stored(r) if k[:2] in ("e:", "p:", "n:")}
+    return {k for k in r.stored if k[:2] in ("e:", "p:", "n:")}
 
 
 def _contact(kind: str, a: str, b: str, counts: _Counts, within: bool) -> tuple[str, float, str]:
@@ -228,28 +267,24 @@ def _pair(inc: _Rec, ex: _Rec, counts: _Counts, *, within: bool = False) -> _Pai
     # certain only when the birth dates agree too.
     family_only = "agree" not in agreeing
     confirmed = birth[0] in ("same", "swapped")
-    near = _names_agree(inc.name, ex.name) and contact and birth[0] != "differ"
+    near = contact and birth[0] != "differ" and _names_agree(inc.name, ex.name)
     certain = near and not suffix and (not family_only or confirmed)
-    words = [name_reason, email[2], phone[2], birth[2], "Jr / Sr differ" if suffix else ""]
-    reason = "; ".join(w for w in words if w)
-    kinds = [
-        k for k, part in (("email", email), ("phone", phone)) if part[0] in ("agree", "shared")
-    ]
-    how = "+".join([method or "name", *kinds]) if certain else (method or "+".join(kinds) or "")
-    return _Pair(round(min(max(score, 0.0), 1.0), 3), certain, near, how, reason)
+    parts = ((method, name_score, name_reason), email, phone, birth)
+    return _Pair(round(min(max(score, 0.0), 1.0), 3), certain, near, parts, suffix)
 
 
 class _Index:
     def __init__(self, records: list[_Rec]) -> None:
         self.by: dict[str, list[_Rec]] = defaultdict(list)
+        by = self.by
         for r in records:
-            for key in _stored(r):
-                self.by[key].append(r)
+            for key in r.stored:
+                by[key].append(r)
 
-    def candidates(self, r: _Rec, *, contact_only: bool = False) -> Iterable[_Rec]:
-        seen: set[int] = {id(r)}
+    def candidates(self, r: _Rec, *, contact: bool, seen: set[int]) -> Iterable[_Rec]:
+        """Records sharing a contact key with r (`contact`), or else a name / birth key."""
         for key in r.keys.lookups:
-            if contact_only and key[:2] not in ("e:", "p:"):
+            if (key[:2] in ("e:", "p:")) != contact:
                 continue
             bucket = self.by.get(key, ())
             if key[:2] in ("n:", "r:") and len(bucket) > COMMON_NAME:
@@ -260,19 +295,26 @@ class _Index:
                     yield other
 
 
-def _stored(r: _Rec) -> list[str]:
-    contact = [k for k in ("e:" + r.keys.email, "p:" + r.keys.phone) if len(k) > 2]
-    return contact + list(r.keys.names)
+# Found by a name or birth key only (no email or phone in common): the names alone must reach
+# this for the pair to be likely at all (a same birth date and nothing against add 0.31).
+_NAME_FLOOR = 2 * (LIKELY - 0.31)
+
+
+def _scored(inc: _Rec, found: Iterable[_Rec], counts: _Counts, apart: set, *, by_name=False):
+    rid = inc.person.id
+    return [
+        (_pair(inc, ex, counts), ex)
+        for ex in found
+        if (rid, ex.person.id) not in apart
+        and not (by_name and name_evidence(inc.name, ex.name)[0] < _NAME_FLOOR)
+    ]
 
 
 def _decide(inc: _Rec, index: _Index, counts: _Counts, apart: set) -> PersonDecision:
     rid = inc.person.id
-    scored = []
-    for ex in index.candidates(inc):
-        if (rid, ex.person.id) in apart:
-            continue
-        scored.append((_pair(inc, ex, counts), ex))
-    scored.sort(key=lambda t: (t[0].certain, t[0].score, str(t[1].person.id)), reverse=True)
+    seen = {id(inc)}
+    # Certain needs a shared email or phone: those candidates decide a link on their own.
+    scored = _scored(inc, index.candidates(inc, contact=True, seen=seen), counts, apart)
     certain = [t for t in scored if t[0].certain]
     near = [t for t in scored if t[0].near]
     if len(certain) == 1 and len(near) == 1:
@@ -280,6 +322,9 @@ def _decide(inc: _Rec, index: _Index, counts: _Counts, apart: set) -> PersonDeci
         return PersonDecision(
             rid, MATCHED, ex.person.id, max(pair.score, 0.95), pair.method, pair.reason
         )
+    found = index.candidates(inc, contact=False, seen=seen)
+    scored += _scored(inc, found, counts, apart, by_name=True)
+    scored.sort(key=lambda t: (t[0].certain, t[0].score, str(t[1].person.id)), reverse=True)
     likely = [t for t in scored if t[0].certain or t[0].score >= LIKELY]
     if not likely:
         return PersonDecision(rid, NEW)
@@ -329,14 +374,14 @@ def _twins(records: list[_Rec], out: dict[Hashable, PersonDecision], counts: _Co
     for r in records:
         decision = out[r.person.id]
         if decision.status == NEW:
-            for earlier in index.candidates(r, contact_only=True):
+            for earlier in index.candidates(r, contact=True, seen={id(r)}):
                 if out[earlier.person.id].status == MATCHED:
                     continue
                 pair = _pair(r, earlier, counts, within=True)
                 if pair.certain:
                     out[r.person.id] = _twin(decision, earlier.person.id, pair)
                     break
-        for key in _stored(r):
+        for key in r.stored:
             if key[:2] in ("e:", "p:"):
                 index.by[key].append(r)
 
@@ -374,8 +419,8 @@ def match_people(
     candidates an ingest looked up. `region`: where national phone numbers are read.
     """
     kept = {f.incoming_id: f for f in fixed}
-    old = [_prep(p, region) for p in existing]
-    new = [_prep(p, region) for p in incoming]
+    old = [_prep(p, region, incoming=False) for p in existing]
+    new = [_prep(p, region, incoming=True) for p in incoming]
     tally = _Counts(old, new, counts or {})
     index = _Index(old)
     pairs = set(apart)
@@ -390,3 +435,9 @@ def _confirmed(f: PersonFixed) -> PersonDecision:
     return PersonDecision(
         f.incoming_id, f.status, f.existing_id, f.score, f.method, f.reason, confirmed=True
     )
+
+
+def people_caches_clear() -> None:
+    """Forget every cached name and phone (benchmarks measure cold runs)."""
+    for cached in (fold, name_of, name_roots, sound, name_evidence, phone_e164, _name_only_keys):
+        cached.cache_clear()
