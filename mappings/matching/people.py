@@ -119,37 +119,49 @@ def _date_swapped(day: dt.date | None) -> dt.date | None:
 
 
 @lru_cache(maxsize=65536)
-def _name_only_keys(name: Name) -> tuple[str, ...]:
-    """The full name's keys and nickname root + surname (cached: names repeat)."""
-    keys = ["n:" + k for k in name.keys]
+def _name_only_keys(name: Name) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stored, looked up) name keys: the full name, and for a nickname the formal names it
+    may stand for + surname; a name looks up its formal names' full names and its own
+    'r:' key, so Bob finds Robert, Robert finds Bob, and Bobby finds Bob (cached)."""
+    stored = ["n:" + k for k in name.keys]
+    extra: list[str] = []
     if name.key:
-        keys.extend(f"r:{root} {name.surname}" for root in name_roots(name.given))
-    return tuple(keys)
+        roots = name_roots(name.given) - {name.given}
+        stored.extend(f"r:{root} {name.surname}" for root in roots)
+        extra.extend(f"n:{root} {name.surname}" for root in roots)
+        extra.append(f"r:{name.given} {name.surname}")
+    return tuple(stored), tuple(extra)
 
 
-def _birth_keys(name: Name, birth: dt.date | None) -> list[str]:
+def _birth_keys(name: Name, birth: dt.date | None) -> tuple[str, ...]:
     if birth is None:
-        return []
+        return ()
     iso = birth.isoformat()
-    return [f"b:{iso} {part}" for part in (name.surname, name.given) if part]
+    if name.surname and name.given:
+        return (f"b:{iso} {name.surname}", f"b:{iso} {name.given}")
+    return tuple(f"b:{iso} {part}" for part in (name.surname, name.given) if part)
 
 
 def person_keys(person: Person, *, region: str = "US", lookups: bool = True) -> PersonKeys:
     """The blocking keys of one person (normalized email, E.164 phone, name keys);
     `lookups` also the keys to look its candidates up by (swapped names and dates)."""
     name = name_of(person.first_name, person.last_name)
-    email, phone = email_norm(person.email), phone_e164(person.phone, region)
-    names = (*_name_only_keys(name), *_birth_keys(name, person.birth_date))
-    contact = []
+    email = email_norm(person.email)
+    phone = phone_e164(person.phone, region) if person.phone else ""
+    stored, extra = _name_only_keys(name)
+    names = stored + _birth_keys(name, person.birth_date)
+    contact: tuple[str, ...] = ()
     if email:
-        contact.append("e:" + email)
+        contact = ("e:" + email,)
     if phone:
-        contact.append("p:" + phone)
-    if not lookups:
-        return PersonKeys(email, phone, names, (*contact, *names))
-    extra = [f"n:{name.surname} {name.given}"] if name.key else []
-    extra.extend(_birth_keys(name, _date_swapped(person.birth_date)))
-    return PersonKeys(email, phone, names, (*contact, *names, *extra))
+        contact += ("p:" + phone,)
+    found = contact + names
+    if lookups:
+        found += extra
+        if name.key:
+            found += (f"n:{name.surname} {name.given}",)
+        found += _birth_keys(name, _date_swapped(person.birth_date))
+    return PersonKeys(email, phone, names, found)
 
 
 @dataclass(slots=True)
@@ -172,12 +184,19 @@ class _Pair:
     score: float
     certain: bool
     near: bool  # same name and contact, nothing conflicting: a candidate the others compete with
-    parts: tuple[tuple[str, float, str], ...]  # name, email, phone, birth: (how, points, words)
+    parts: tuple[tuple, ...]  # name, email, phone, birth: (how, points, words or holders)
     suffix: bool
 
     @property
     def reason(self) -> str:
-        words = [part[2] for part in self.parts] + ["Jr / Sr differ" if self.suffix else ""]
+        name, email, phone, birth = self.parts
+        words = [
+            name[2],
+            _contact_words("email", email),
+            _contact_words("phone", phone),
+            birth[2],
+            "Jr / Sr differ" if self.suffix else "",
+        ]
         return "; ".join(w for w in words if w)
 
     @property
@@ -211,23 +230,36 @@ class _Counts:
         return self.existing.get(key, self.given.get(key, 0))
 
 
-def _counted(r: _Rec) -> set[str]:
-    return {k for k in r.stored if k[:2] in ("e:", "p:", "n:")}
+def _counted(r: _Rec) -> list[str]:
+    return [k for k in r.stored if k[0] in "epn" and k[1] == ":"]
 
 
-def _contact(kind: str, a: str, b: str, counts: _Counts, within: bool) -> tuple[str, float, str]:
-    """How one contact field relates: (agree | shared | many | differ | '', points, words)."""
+_NO_CONTACT = ("", 0.0, 0)
+
+
+def _contact(kind: str, a: str, b: str, counts: _Counts, within: bool) -> tuple[str, float, int]:
+    """How one contact field relates: (agree | shared | many | differ | '', points, holders)."""
     if not a or not b:
-        return "", 0.0, ""
-    label = "email" if kind == "e:" else "phone"
+        return _NO_CONTACT
     if a != b:
-        return "differ", -0.04, f"different {label}s"
+        return "differ", -0.04, 0
     shared = counts.of(kind + a, within=within)
     if shared > MANY:
-        return "many", 0.0, f"same {label}, used by {shared} records"
+        return "many", 0.0, shared
     if shared > 1:
-        return "shared", 0.12 if kind == "e:" else 0.1, f"same {label}, shared by {shared}"
-    return "agree", 0.3 if kind == "e:" else 0.25, f"same {label}"
+        return "shared", 0.12 if kind == "e:" else 0.1, shared
+    return "agree", 0.3 if kind == "e:" else 0.25, 1
+
+
+def _contact_words(label: str, part: tuple[str, float, int]) -> str:
+    state, _, holders = part
+    if state == "differ":
+        return f"different {label}s"
+    if state == "many":
+        return f"same {label}, used by {holders} records"
+    if state == "shared":
+        return f"same {label}, shared by {holders}"
+    return f"same {label}" if state else ""
 
 
 def _birth(a: dt.date | None, b: dt.date | None) -> tuple[str, float, str]:
@@ -240,6 +272,7 @@ def _birth(a: dt.date | None, b: dt.date | None) -> tuple[str, float, str]:
     return "differ", -0.3, "different birth dates"
 
 
+@lru_cache(maxsize=262144)
 def _names_agree(a: Name, b: Name) -> bool:
     """The same person by name (§3a): same full name, a nickname, or swapped names."""
     if not a.key or not b.key:
@@ -373,16 +406,16 @@ def _twins(records: list[_Rec], out: dict[Hashable, PersonDecision], counts: _Co
     index = _Index([])
     for r in records:
         decision = out[r.person.id]
+        if decision.status == MATCHED:
+            continue
         if decision.status == NEW:
             for earlier in index.candidates(r, contact=True, seen={id(r)}):
-                if out[earlier.person.id].status == MATCHED:
-                    continue
                 pair = _pair(r, earlier, counts, within=True)
                 if pair.certain:
                     out[r.person.id] = _twin(decision, earlier.person.id, pair)
                     break
         for key in r.stored:
-            if key[:2] in ("e:", "p:"):
+            if key[0] in "ep" and key[1] == ":":
                 index.by[key].append(r)
 
 
@@ -439,5 +472,6 @@ def _confirmed(f: PersonFixed) -> PersonDecision:
 
 def people_caches_clear() -> None:
     """Forget every cached name and phone (benchmarks measure cold runs)."""
-    for cached in (fold, name_of, name_roots, sound, name_evidence, phone_e164, _name_only_keys):
+    caches = (fold, name_of, name_roots, sound, name_evidence, phone_e164, _name_only_keys)
+    for cached in (*caches, _names_agree):
         cached.cache_clear()

@@ -201,6 +201,7 @@ def test_blocking_keys_of_one_person():
     )
     assert (keys.email, keys.phone) == ("bob@x.com", "+12125550100")
     assert "n:bob smith" in keys.names and "r:robert smith" in keys.names
+    assert "n:robert smith" in keys.lookups  # Bob looks Robert up
     assert "b:1990-04-01 smith" in keys.names
     assert "b:1990-01-04 smith" in keys.lookups  # day and month swapped
     assert "n:smith bob" in keys.lookups  # swapped names
