@@ -42,6 +42,7 @@ from mappings.matching.shared import (
     MATCHED,
     NEEDS_REVIEW,
     first_relation,
+    gc_paused,
     join_reasons,
     last_relation,
     name_evidence,
@@ -451,10 +452,22 @@ def match_people(
     each key of `person_keys` ('e:...', 'p:...', 'n:...'), when `existing` is only the
     candidates an ingest looked up. `region`: where national phone numbers are read.
     """
+    with gc_paused():
+        return _match(existing, incoming, fixed, apart, counts or {}, region)
+
+
+def _match(
+    existing: Sequence[Person],
+    incoming: Sequence[Person],
+    fixed: Iterable[PersonFixed],
+    apart: Iterable[tuple[Hashable, Hashable]],
+    counts: Mapping[str, int],
+    region: str,
+) -> list[PersonDecision]:
     kept = {f.incoming_id: f for f in fixed}
     old = [_prep(p, region, incoming=False) for p in existing]
     new = [_prep(p, region, incoming=True) for p in incoming]
-    tally = _Counts(old, new, counts or {})
+    tally = _Counts(old, new, counts)
     index = _Index(old)
     pairs = set(apart)
     out = {r.person.id: _decide(r, index, tally, pairs) for r in new if r.person.id not in kept}

@@ -40,6 +40,7 @@ from mappings.matching.shared import (
     Decision,
     Fixed,
     first_relation,
+    gc_paused,
     join_reasons,
     name_evidence,
 )
@@ -398,6 +399,13 @@ def match_staff(
     fixed: Iterable[Fixed] = (),
 ) -> list[Decision]:
     """One decision per remote staff, in roster order; `fixed` decisions come back unchanged."""
+    with gc_paused():
+        return _match(directory, remote, fixed)
+
+
+def _match(
+    directory: Sequence[Staff], remote: Sequence[Staff], fixed: Iterable[Fixed]
+) -> list[Decision]:
     matcher = _Matcher(directory, remote)
     kept = {f.remote_id: f for f in fixed}
     directory_ids = {p.id for p in directory}
