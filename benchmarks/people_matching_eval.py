@@ -23,9 +23,16 @@ sys.path.insert(0, str(ROOT / "benchmarks" / "data"))
 
 from generate_people_eval import HOLDOUT_SEED, SEED, generate  # noqa: E402
 
-from mappings.matching.names import email_norm, phone_e164  # noqa: E402
+from mappings.matching.names import email_norm, name_of, phone_e164  # noqa: E402
 from mappings.matching.people import Person, match_people  # noqa: E402
-from mappings.matching.shared import MATCHED, NEEDS_REVIEW  # noqa: E402
+from mappings.matching.shared import (  # noqa: E402
+    MATCHED,
+    NEEDS_REVIEW,
+    first_relation,
+    last_relation,
+)
+
+TODAY = dt.date(2026, 12, 2)  # the generator's today: who is a minor
 
 
 def person(row) -> Person:
@@ -88,6 +95,27 @@ def email_only(existing: list[Person], incoming: list[Person]) -> dict:
     }
 
 
+def why_not(d, inc: Person, ex: Person, region: str) -> str:
+    """Why a true pair was not linked automatically, in the words of product.md §3a."""
+    a, b = name_of(inc.first_name, inc.last_name), name_of(ex.first_name, ex.last_name)
+    email = email_norm(inc.email) and email_norm(inc.email) == email_norm(ex.email)
+    phone = phone_e164(inc.phone, region) and phone_e164(inc.phone, region) == phone_e164(
+        ex.phone, region
+    )
+    same_name = (
+        first_relation(a, b) in ("same", "nickname") and last_relation(a, b) == "same"
+    ) or (a.key and a.given == b.surname and a.surname == b.given)
+    if not (email or phone):
+        return "no email or phone in common"
+    if not same_name:
+        return "names differ (typo, married, missing, ...)"
+    if "different birth dates" in d.reason or "Jr / Sr" in d.reason:
+        return "birth dates or Jr / Sr differ"
+    if "agree by name" in d.reason or "also fits" in d.reason:
+        return "more than one candidate"
+    return "a family's or a minor's contact, no birth date to confirm"
+
+
 def _count_links(totals: Counter, prefix: str, links: dict, truth: dict) -> None:
     for incoming_id, existing_id in links.items():
         expected, _ = truth[incoming_id]
@@ -103,10 +131,14 @@ def evaluate(rows) -> dict:
     for club in clubs(rows).values():
         truth = club["truth"]
         decisions = match_people(
-            existing=club["existing"], incoming=club["incoming"], region=club["region"]
+            existing=club["existing"], incoming=club["incoming"], region=club["region"], today=TODAY
         )
-        for d in decisions:
+        existing = {p.id: p for p in club["existing"]}
+        for d, inc in zip(decisions, club["incoming"], strict=True):
             expected, case = truth[d.incoming_id]
+            if expected and not (d.status == MATCHED and d.existing_id in expected):
+                why = why_not(d, inc, existing[sorted(expected)[0]], club["region"])
+                totals["why:" + why] += 1
             c = by_case[case.split("+")[0] or "new"]
             for t in (totals, c):
                 t["records"] += 1
@@ -175,6 +207,11 @@ def report(result: dict, existing: int) -> None:
         f"  needs review: {t['review']}; without a counterpart and decided new (no review): "
         f"{pct(t['new_apart'], t['apart'])}"
     )
+    print("\n  true pairs not linked automatically, why:")
+    for key, n in sorted(
+        ((k, v) for k, v in t.items() if k.startswith("why:")), key=lambda kv: -kv[1]
+    ):
+        print(f"    {pct(n, t['pairs']):>7}  {key[4:]}")
     print("\n  by case: records, counterparts, automatic (wrong), found, kept apart")
     for case, c in sorted(result["by_case"].items()):
         kept = pct(c["apart"] - c["merged_apart"], c["apart"])

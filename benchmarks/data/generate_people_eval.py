@@ -98,10 +98,17 @@ def written(rng: random.Random, number: str, region: str, *, stored: bool = Fals
     return f"{trunk}{head}-{tail}" if region != "US" else f"{head}.{tail[:3]}.{tail[3:]}"
 
 
+_TAKEN: set[str] = set()  # an address belongs to one person: namesakes get another
+
+
 def personal_email(rng: random.Random, first: str, last: str) -> str:
     pattern = rng.choice(["{f}.{l}", "{f}{l}", "{i}{l}", "{f}.{l}{n}", "{f}{n}", "{l}.{f}"])
     local = pattern.format(f=slug(first), l=slug(last), i=slug(first)[:1], n=rng.randint(1, 99))
-    return f"{local}@{rng.choice(PROVIDERS)}"
+    email = f"{local}@{rng.choice(PROVIDERS)}"
+    while email in _TAKEN:
+        email = f"{local}{rng.randint(100, 999)}@{email.split('@')[1]}"
+    _TAKEN.add(email)
+    return email
 
 
 def _birth(rng: random.Random, start: int, end: int) -> dt.date:
@@ -326,6 +333,7 @@ def _new_case(h: Human) -> str:
 def generate(seed: int = SEED, clubs: int = CLUBS, region: str | None = None) -> list[Row]:
     """The rows of every club (`region`: one country for all, as the speed benchmark wants)."""
     rng = random.Random(seed)
+    _TAKEN.clear()
     rows: list[Row] = []
     for index in range(clubs):
         rows.extend(club_rows(rng, index, region))

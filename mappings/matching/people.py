@@ -216,7 +216,15 @@ class _Pair:
 class _Counts:
     """How many records hold a key: the existing ones (the client's, when given) and this run."""
 
-    def __init__(self, existing: list[_Rec], incoming: list[_Rec], given: Mapping[str, int]):
+    def __init__(
+        self,
+        existing: list[_Rec],
+        incoming: list[_Rec],
+        given: Mapping[str, int],
+        today: dt.date,
+    ):
+        # Born after this, a person is a minor: the email and phone are usually a parent's.
+        self.minor_after = _years_before(today, 18)
         own = Counter(k for r in existing for k in _counted(r))
         self.existing = {k: max(n, given.get(k, 0)) for k, n in own.items()}
         self.given = given
@@ -231,6 +239,13 @@ class _Counts:
         return self.existing.get(key, self.given.get(key, 0))
 
 
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def _counted(r: _Rec) -> list[str]:
     return [k for k in r.stored if k[0] in "epn" and k[1] == ":"]
 
@@ -243,6 +258,8 @@ def _contact(kind: str, a: str, b: str, counts: _Counts, within: bool) -> tuple[
     if not a or not b:
         return _NO_CONTACT
     if a != b:
+        if kind == "e:" and _same_local(a, b):
+            return "local", 0.12, 0
         return "differ", -0.04, 0
     shared = counts.of(kind + a, within=within)
     if shared > MANY:
@@ -252,8 +269,16 @@ def _contact(kind: str, a: str, b: str, counts: _Counts, within: bool) -> tuple[
     return "agree", 0.3 if kind == "e:" else 0.25, 1
 
 
+def _same_local(a: str, b: str) -> bool:
+    """The same mailbox name at another provider: 'jose48@gmail.com', 'jose48@gmx.de'."""
+    local = a.split("@", 1)[0]
+    return len(local) >= 5 and b.split("@", 1)[0] == local
+
+
 def _contact_words(label: str, part: tuple[str, float, int]) -> str:
     state, _, holders = part
+    if state == "local":
+        return "same email name at another domain"
     if state == "differ":
         return f"different {label}s"
     if state == "many":
@@ -271,6 +296,11 @@ def _birth(a: dt.date | None, b: dt.date | None) -> tuple[str, float, str]:
     if _date_swapped(a) == b:
         return "swapped", 0.08, "birth date with day and month swapped"
     return "differ", -0.3, "different birth dates"
+
+
+def _minor(r: _Rec, counts: _Counts) -> bool:
+    born = r.person.birth_date
+    return born is not None and born > counts.minor_after
 
 
 @lru_cache(maxsize=262144)
@@ -299,7 +329,8 @@ def _pair(inc: _Rec, ex: _Rec, counts: _Counts, *, within: bool = False) -> _Pai
     contact = bool(agreeing & {"agree", "shared"})
     # A family's email or phone, with the same name, may be a parent's and a junior's: it is
     # certain only when the birth dates agree too.
-    family_only = "agree" not in agreeing
+    # A minor's email and phone are usually a parent's: they say who only with the birth date.
+    family_only = "agree" not in agreeing or _minor(inc, counts) or _minor(ex, counts)
     confirmed = birth[0] in ("same", "swapped")
     near = contact and birth[0] != "differ" and _names_agree(inc.name, ex.name)
     certain = near and not suffix and (not family_only or confirmed)
@@ -344,6 +375,30 @@ def _scored(inc: _Rec, found: Iterable[_Rec], counts: _Counts, apart: set, *, by
     ]
 
 
+def _the_one(certain: list, near: list, counts: _Counts) -> tuple[tuple, str] | None:
+    """The one candidate a link may go to, with a note, or None.
+
+    One certain candidate and no other that agrees by name and contact; or, among several,
+    the only one whose birth date agrees too (the others have none to compare); or several
+    that are one person entered twice (then the best of them)."""
+    if len(certain) == 1 and len(near) == 1:
+        return certain[0], ""
+    if not certain:
+        return None
+    born = [t for t in near if t[0].parts[3][0] == "same"]
+    if (
+        len(born) == 1
+        and born[0][0].certain
+        and all(t[0].parts[3][0] == "" for t in near if t is not born[0])
+    ):
+        return born[0], "the only one with that birth date"
+    best = max(certain, key=lambda t: (t[0].score, str(t[1].person.id)))
+    if all(t is best or _pair(best[1], t[1], counts, within=False).certain for t in near):
+        others = ", ".join(str(t[1].person.id) for t in near if t is not best)
+        return best, f"also entered as {others}"
+    return None
+
+
 def _decide(inc: _Rec, index: _Index, counts: _Counts, apart: set) -> PersonDecision:
     rid = inc.person.id
     seen = {id(inc)}
@@ -351,10 +406,16 @@ def _decide(inc: _Rec, index: _Index, counts: _Counts, apart: set) -> PersonDeci
     scored = _scored(inc, index.candidates(inc, contact=True, seen=seen), counts, apart)
     certain = [t for t in scored if t[0].certain]
     near = [t for t in scored if t[0].near]
-    if len(certain) == 1 and len(near) == 1:
-        pair, ex = certain[0]
+    chosen = _the_one(certain, near, counts)
+    if chosen is not None:
+        (pair, ex), note = chosen
         return PersonDecision(
-            rid, MATCHED, ex.person.id, max(pair.score, 0.95), pair.method, pair.reason
+            rid,
+            MATCHED,
+            ex.person.id,
+            max(pair.score, 0.95),
+            pair.method,
+            join_reasons(pair.reason, note),
         )
     found = index.candidates(inc, contact=False, seen=seen)
     scored += _scored(inc, found, counts, apart, by_name=True)
@@ -444,6 +505,7 @@ def match_people(
     apart: Iterable[tuple[Hashable, Hashable]] = (),
     counts: Mapping[str, int] | None = None,
     region: str = "US",
+    today: dt.date | None = None,
 ) -> list[PersonDecision]:
     """One decision per incoming record, in order; `fixed` decisions come back unchanged.
 
@@ -451,9 +513,11 @@ def match_people(
     linked or suggested again. `counts`: how many existing records of the whole client hold
     each key of `person_keys` ('e:...', 'p:...', 'n:...'), when `existing` is only the
     candidates an ingest looked up. `region`: where national phone numbers are read.
+    `today`: who is a minor (default: the date today, UTC).
     """
     with gc_paused():
-        return _match(existing, incoming, fixed, apart, counts or {}, region)
+        day = today or dt.datetime.now(dt.UTC).date()
+        return _match(existing, incoming, fixed, apart, counts or {}, region, day)
 
 
 def _match(
@@ -463,11 +527,12 @@ def _match(
     apart: Iterable[tuple[Hashable, Hashable]],
     counts: Mapping[str, int],
     region: str,
+    today: dt.date,
 ) -> list[PersonDecision]:
     kept = {f.incoming_id: f for f in fixed}
     old = [_prep(p, region, incoming=False) for p in existing]
     new = [_prep(p, region, incoming=True) for p in incoming]
-    tally = _Counts(old, new, counts)
+    tally = _Counts(old, new, counts, today)
     index = _Index(old)
     pairs = set(apart)
     out = {r.person.id: _decide(r, index, tally, pairs) for r in new if r.person.id not in kept}
