@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mappings.matching.people import Person
 from mappings.matching.staff import Staff
@@ -136,3 +138,17 @@ def roster_read(path: str | Path) -> list[Staff]:
 def people_read(path: str | Path) -> list[Person]:
     """A people export. Raises RecordsFileError."""
     return records_read(path, columns=PEOPLE_COLUMNS, build=person_record)
+
+
+def decisions_write(out: Any, header: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """The commands' CSV out: one row per decision, the score with two decimals; a reader
+    that stops early (`| head`) ends the output quietly."""
+    writer = csv.writer(out, lineterminator="\n")
+    try:
+        writer.writerow(header)
+        for record_id, status, target_id, score, reason in rows:
+            shown = "" if score is None else f"{score:.2f}"
+            writer.writerow([record_id, status, target_id or "", shown, reason])
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from mappings.matching.people import match_people
-from mappings.records_csv import RecordsFileError, people_read
+from mappings.records_csv import RecordsFileError, decisions_write, people_read
 
 OUTPUT = ("incoming_external_id", "status", "existing_external_id", "score", "reason")
 
@@ -38,8 +36,6 @@ class Command(BaseCommand):
         except RecordsFileError as exc:
             raise CommandError(str(exc)) from exc
         region = (options["region"] or settings.CONNECTOR_DEFAULT_PHONE_REGION).upper()
-        writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(OUTPUT)
-        for d in match_people(existing=existing, incoming=incoming, region=region):
-            score = "" if d.score is None else f"{d.score:.2f}"
-            writer.writerow([d.incoming_id, d.status, d.existing_id or "", score, d.reason])
+        decisions = match_people(existing=existing, incoming=incoming, region=region)
+        rows = ((d.incoming_id, d.status, d.existing_id, d.score, d.reason) for d in decisions)
+        decisions_write(self.stdout, OUTPUT, rows)
