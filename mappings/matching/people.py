@@ -232,8 +232,7 @@ class _Counts:
 
     def of(self, key: str, *, within: bool = False) -> int:
         """Records holding the key; `within` a run, not counting the other record of the pair."""
-        existing = self.existing.get(key, self.given.get(key, 0))
-        return max(existing, self.incoming.get(key, 0) - (1 if within else 0))
+        return max(self.existing_count(key), self.incoming.get(key, 0) - (1 if within else 0))
 
     def existing_count(self, key: str) -> int:
         return self.existing.get(key, self.given.get(key, 0))
