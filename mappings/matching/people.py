@@ -171,13 +171,14 @@ class _Rec:
     name: Name
     keys: PersonKeys
     stored: tuple[str, ...]  # the keys others find it by: contact and name keys
+    head: int  # how many of the keys are contact keys (they come first)
 
 
 def _prep(person: Person, region: str, *, incoming: bool) -> _Rec:
     keys = person_keys(person, region=region, lookups=incoming)
-    head = bool(keys.email) + bool(keys.phone)  # the lookups start with the contact keys
+    head = bool(keys.email) + bool(keys.phone)
     stored = keys.lookups[: head + len(keys.names)]
-    return _Rec(person, name_of(person.first_name, person.last_name), keys, stored)
+    return _Rec(person, name_of(person.first_name, person.last_name), keys, stored, head)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,18 +346,22 @@ class _Index:
             for key in r.stored:
                 by[key].append(r)
 
-    def candidates(self, r: _Rec, *, contact: bool, seen: set[int]) -> Iterable[_Rec]:
+    def candidates(self, r: _Rec, *, contact: bool, seen: set[int]) -> list[_Rec]:
         """Records sharing a contact key with r (`contact`), or else a name / birth key."""
-        for key in r.keys.lookups:
-            if (key[:2] in ("e:", "p:")) != contact:
+        head = r.head
+        keys = r.keys.lookups[:head] if contact else r.keys.lookups[head:]
+        by, found = self.by, []
+        for key in keys:
+            bucket = by.get(key)
+            if not bucket:
                 continue
-            bucket = self.by.get(key, ())
-            if key[:2] in ("n:", "r:") and len(bucket) > COMMON_NAME:
+            if len(bucket) > COMMON_NAME and key[0] in "nr":
                 continue  # "John Smith" among thousands: the contact keys find the one
             for other in bucket:
                 if id(other) not in seen:
                     seen.add(id(other))
-                    yield other
+                    found.append(other)
+        return found
 
 
 # Found by a name or birth key only (no email or phone in common): the names alone must reach
@@ -475,9 +480,8 @@ def _twins(records: list[_Rec], out: dict[Hashable, PersonDecision], counts: _Co
                 if pair.certain:
                     out[r.person.id] = _twin(decision, earlier.person.id, pair)
                     break
-        for key in r.stored:
-            if key[0] in "ep" and key[1] == ":":
-                index.by[key].append(r)
+        for key in r.stored[: r.head]:
+            index.by[key].append(r)
 
 
 def _twin(decision: PersonDecision, earlier: Hashable, pair: _Pair) -> PersonDecision:
