@@ -8,7 +8,7 @@ from typing import cast
 
 from django.db.models import Count, QuerySet
 
-from mappings.matching import Staff, staff_candidates
+from mappings.matching.staff import Staff, staff_candidates
 from mappings.models import LeadSourceMapping, MappingStatus, StaffMapping, StaffPerson
 
 QUEUE_STATUSES = (MappingStatus.NEEDS_REVIEW, MappingStatus.UNMATCHED)

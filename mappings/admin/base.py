@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from mappings.selectors import QUEUE_STATUSES
 from mappings.services.rematch import rematch_queue
 from mappings.services.review import (
     mapping_accept,
@@ -121,6 +122,19 @@ class ReviewActionsMixin:
         for integration_id in ids:
             rematch_queue(integration_id=integration_id)
         self.message_user(request, f"Re-matching queued for {len(ids)} integration(s).")
+
+
+class QueueStatusFilter(admin.SimpleListFilter):
+    """The statuses a queue holds (not the ones that are never in it)."""
+
+    title = "status"
+    parameter_name = "status__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(s.value, s.label) for s in QUEUE_STATUSES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(status=self.value()) if self.value() else queryset
 
 
 def yes_no(value: bool) -> str:

@@ -10,9 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from mappings.admin.base import ChooseTargetForm, ReviewActionsMixin, referring_object_id
+from mappings.admin.base import (
+    ChooseTargetForm,
+    QueueStatusFilter,
+    ReviewActionsMixin,
+    referring_object_id,
+)
+from mappings.admin.buttons import ReviewButtonsMixin
 from mappings.admin.staff import ClientFilter, IntegrationFilter
-from mappings.lead_source_matching import lead_source_key
+from mappings.matching.lead_sources import lead_source_key
 from mappings.models import LeadSource, LeadSourceMapping, LeadSourceReview, RemoteLeadSource
 from mappings.selectors import QUEUE_STATUSES
 from mappings.services.review import mapping_choose
@@ -74,8 +80,9 @@ class ChooseSourceForm(ChooseTargetForm):
         labels = {"lead_source": "Choose another lead source"}
 
 
-class LeadSourceMappingAdminBase(ReviewActionsMixin, admin.ModelAdmin):
+class LeadSourceMappingAdminBase(ReviewButtonsMixin, ReviewActionsMixin, admin.ModelAdmin):
     form = ChooseSourceForm
+    change_form_template = "admin/mappings/review_change_form.html"
     list_display = ["remote", "integration", "status", "target", "score", "reason", "confirmed"]
     list_select_related = ["remote", "integration__platform", "lead_source", "suggestion"]
     search_fields = ["remote__name"]
@@ -120,7 +127,11 @@ class LeadSourceMappingAdmin(LeadSourceMappingAdminBase):
 
 @admin.register(LeadSourceReview)
 class LeadSourceReviewAdmin(LeadSourceMappingAdminBase):
-    list_filter = [ClientFilter, IntegrationFilter, "status"]
+    list_display = ["remote", "integration", "target", "score", "reason", "decide"]
+    list_filter = [ClientFilter, IntegrationFilter, QueueStatusFilter]
+
+    class Media:
+        css = {"all": ["review_queue.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).filter(status__in=QUEUE_STATUSES)

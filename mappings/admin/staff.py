@@ -6,12 +6,21 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from mappings.admin.base import ChooseTargetForm, ReviewActionsMixin, referring_object_id, side
-from mappings.models import RemoteStaff, StaffMapping, StaffPerson, StaffReview
+from integrations.models import Prospect
+from mappings.admin.base import (
+    ChooseTargetForm,
+    QueueStatusFilter,
+    ReviewActionsMixin,
+    referring_object_id,
+    side,
+)
+from mappings.admin.buttons import ReviewButtonsMixin
+from mappings.models import MappingMethod, RemoteStaff, StaffMapping, StaffPerson, StaffReview
 from mappings.selectors import QUEUE_STATUSES, staff_mapping_candidates
 from mappings.services.directory import staff_person_save
 from mappings.services.review import mapping_choose
@@ -56,6 +65,65 @@ class IntegrationFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(integration_id=self.value()) if self.value() else queryset
+
+
+class ListedFilter(admin.SimpleListFilter):
+    """Staff the partner listed, or only named as an owner (a placeholder)."""
+
+    title = "listed by the partner"
+    parameter_name = "listed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "listed"), ("no", "unknown to us (only named on records)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(remote__seen_in_roster=self.value() == "yes")
+        return queryset
+
+
+class PresentMethodFilter(admin.SimpleListFilter):
+    """Only the methods some mapping has (one query), not every choice there is."""
+
+    title = "method"
+    parameter_name = "method__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        labels = dict(MappingMethod.choices)
+        present = (
+            StaffMapping.objects.exclude(method="")
+            .order_by("method")
+            .values_list("method", flat=True)
+            .distinct()
+        )
+        return [(m, labels.get(m, m)) for m in present]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(method=self.value()) if self.value() else queryset
+
+
+def _leads_named(remote_field: str) -> Coalesce:
+    """How many leads name a placeholder remote staff as their owner (indexed look-up)."""
+    leads = (
+        Prospect.objects.filter(staff_owner_id=OuterRef(remote_field))
+        .order_by()
+        .values("staff_owner_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(leads, output_field=IntegerField()), 0)
+
+
+def unknown_staff(remote: RemoteStaff, named_on: int | None) -> str:
+    """An owner the partner named but never listed: what support staff need to know."""
+    leads = f"{named_on} lead{'' if named_on == 1 else 's'}"
+    known = " · ".join(part for part in (remote.full_name, remote.email) if part)
+    return format_html(
+        '<span class="unknown-staff">unknown to us: {}, named on {}</span>{}',
+        remote.external_id,
+        leads,
+        format_html("<br><small>as {}</small>", known) if known else "",
+    )
 
 
 @admin.register(RemoteStaff)
@@ -105,8 +173,9 @@ class ChooseForm(ChooseTargetForm):
         labels = {"person": "Choose another person"}
 
 
-class MappingAdminBase(ReviewActionsMixin, admin.ModelAdmin):
+class MappingAdminBase(ReviewButtonsMixin, ReviewActionsMixin, admin.ModelAdmin):
     form = ChooseForm
+    change_form_template = "admin/mappings/review_change_form.html"
     list_display = [
         "remote_cell",
         "integration_cell",
@@ -149,23 +218,39 @@ class MappingAdminBase(ReviewActionsMixin, admin.ModelAdmin):
         "decided_at",
     ]
 
+    class Media:
+        css = {"all": ["review_queue.css"]}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(named_on=_leads_named("remote_id"))
 
     @admin.display(description="remote staff", ordering="remote__last_name")
     def remote_cell(self, obj: StaffMapping) -> str:
         r = obj.remote
+        if not r.seen_in_roster:
+            return unknown_staff(r, getattr(obj, "named_on", None) or 0)
         return side(r.full_name, r.email, r.active)
+
+    @admin.display(description="score", ordering="score")
+    def score_cell(self, obj: StaffMapping) -> str:
+        return "—" if obj.score is None else f"{obj.score:.2f}"
+
+    @admin.display(description="reason")
+    def reason_cell(self, obj: StaffMapping) -> str:
+        return obj.reason or "—"
 
     @admin.display(description="integration", ordering="integration")
     def integration_cell(self, obj: StaffMapping) -> str:
         return f"{obj.integration.client_id} ↔ {obj.integration.platform.name}"
 
-    @admin.display(description="directory person (link or suggestion)")
+    @admin.display(description="directory person")
     def target_cell(self, obj: StaffMapping) -> str:
         p = obj.person or obj.suggestion
         if p is None:
-            return "—"
+            return "no suggestion" if obj.status == "unmatched" else "—"
         return side(p.full_name, p.email, p.active)
 
     @admin.display(description="suggestion")
@@ -210,12 +295,22 @@ class MappingAdminBase(ReviewActionsMixin, admin.ModelAdmin):
 
 @admin.register(StaffMapping)
 class StaffMappingAdmin(MappingAdminBase):
-    list_filter = [ClientFilter, IntegrationFilter, "status", "method", "confirmed"]
+    list_filter = [ClientFilter, IntegrationFilter, "status", PresentMethodFilter, "confirmed"]
 
 
 @admin.register(StaffReview)
 class StaffReviewAdmin(MappingAdminBase):
-    list_filter = [ClientFilter, IntegrationFilter, "status"]
+    # What a person needs to decide, in a row that fits at 1280 px: who, the suggestion, its
+    # score and reason, and the buttons (status: the suggestion cell says "no suggestion").
+    list_display = [
+        "remote_cell",
+        "integration_cell",
+        "target_cell",
+        "score_cell",
+        "reason_cell",
+        "decide",
+    ]
+    list_filter = [ClientFilter, IntegrationFilter, QueueStatusFilter, ListedFilter]
     # Best suggestions first; unmatched rows (no score) last, on every database.
     ordering = ["integration_id", F("score").desc(nulls_last=True), "remote__last_name"]
 

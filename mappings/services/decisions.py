@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mappings.matching import Decision
+from mappings.matching.shared import Decision
 from mappings.models import MappingStatus
 
 

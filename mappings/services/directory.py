@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integrations.models import Client, Integration
 from integrations.models.logs import audit_record
-from mappings.lead_source_matching import lead_source_key
+from mappings.matching.lead_sources import lead_source_key
 from mappings.models import (
     LeadSource,
     LeadSourceMapping,

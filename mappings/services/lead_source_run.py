@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Integration
-from mappings.lead_source_matching import Source, match_lead_sources
-from mappings.matching import Fixed
+from mappings.matching.lead_sources import Source, match_lead_sources
+from mappings.matching.shared import Fixed
 from mappings.models import LeadSource, LeadSourceMapping, MappingStatus, RemoteLeadSource
 from mappings.services.decisions import decision_apply
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import LogEntry
+from integrations.models import AuditEntry, LogEntry
 from integrations.models.logs import audit_record, log_write
 from mappings.models import (
     LeadSource,
@@ -35,6 +35,7 @@ def _target_field(mapping: Mapping) -> str:
 
 
 def _snapshot(mapping: Mapping) -> dict[str, Any]:
+    """What a decision changes, as the audit trail keeps it (and `mapping_undo` restores)."""
     target = getattr(mapping, _target_field(mapping))
     return {
         "status": mapping.status,
@@ -42,6 +43,9 @@ def _snapshot(mapping: Mapping) -> dict[str, Any]:
         "target": str(target) if target else "",
         "method": mapping.method,
         "confirmed": mapping.confirmed,
+        "suggestion_id": mapping.suggestion_id,
+        "score": mapping.score,
+        "reason": mapping.reason,
     }
 
 
@@ -71,12 +75,7 @@ def _decide(
     reason: str = "",
     confirmed: bool = True,
 ) -> Mapping:
-    mapping = (
-        type(mapping)
-        .objects.select_for_update()
-        .select_related("integration", "remote")
-        .get(pk=mapping.pk)
-    )
+    mapping = _locked(mapping)
     old = _snapshot(mapping)
     if target is not None:
         mapping_target_check(mapping=mapping, target=target)
@@ -87,10 +86,26 @@ def _decide(
     mapping.score = 1.0 if target is not None else None
     mapping.reason = reason[:300]
     mapping.confirmed = confirmed
+    _store(mapping, acting_user=acting_user, action=action, old=old, linked=target is not None)
+    return mapping
+
+
+def _locked(mapping: Mapping) -> Mapping:
+    return (
+        type(mapping)
+        .objects.select_for_update()
+        .select_related("integration", "remote")
+        .get(pk=mapping.pk)
+    )
+
+
+def _store(mapping: Mapping, *, acting_user: Any, action: str, old: dict, linked: bool) -> None:
+    """Save a person's decision, audit it, log it, and release what waited for a link."""
     mapping.decided_by = acting_user if getattr(acting_user, "pk", None) else None
     mapping.decided_at = timezone.now()
-    if target is not None and isinstance(mapping, StaffMapping):
-        mapping.pending_release = True
+    staff_link = linked and isinstance(mapping, StaffMapping)
+    if staff_link:
+        mapping.pending_release = True  # type: ignore[union-attr]
     mapping.save()
     new = _snapshot(mapping)
     client_id = mapping.integration.client_id
@@ -98,9 +113,8 @@ def _decide(
         actor=acting_user, action=action, target=mapping, client=client_id, old=old, new=new
     )
     _log(mapping, acting_user=acting_user, old=old, new=new)
-    if target is not None and isinstance(mapping, StaffMapping):
+    if staff_link:
         mapping_changed(integration_id=mapping.integration_id, remote_staff_ids=[mapping.remote_id])
-    return mapping
 
 
 def _log(mapping: Mapping, *, acting_user: Any, old: dict, new: dict) -> None:
@@ -182,4 +196,46 @@ def mapping_reset(*, mapping: Mapping, acting_user: Any) -> Mapping:
         confirmed=False,
     )
     rematch_queue(integration_id=mapping.integration_id)
+    return mapping
+
+
+DECISIONS = ("mapping.accept", "mapping.choose", "mapping.no_counterpart", "mapping.unlink")
+
+
+def _last_decision(mapping: Mapping) -> AuditEntry | None:
+    return (
+        AuditEntry.objects.filter(
+            target_type=mapping._meta.label_lower, target_id=str(mapping.pk), action__in=DECISIONS
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def mapping_undo_state(*, mapping: Mapping) -> dict[str, Any] | None:
+    """The state the last decision replaced, when it can still be restored, else None."""
+    entry = _last_decision(mapping)
+    if entry is None or "suggestion_id" not in entry.old or _snapshot(mapping) != entry.new:
+        return None  # decided before undo existed, or changed again since
+    return entry.old
+
+
+@transaction.atomic
+def mapping_undo(*, mapping: Mapping, acting_user: Any) -> Mapping:
+    """Put the mapping back as it was before its last decision. Raises ValidationError."""
+    mapping = _locked(mapping)
+    state = mapping_undo_state(mapping=mapping)
+    if state is None:
+        raise ValidationError(f"{mapping.remote}: the last decision can no longer be undone.")
+    old = _snapshot(mapping)
+    model = StaffPerson if isinstance(mapping, StaffMapping) else LeadSource
+    target = model.objects.filter(pk=state["target_id"]).first() if state["target_id"] else None
+    if state["target_id"] and target is None:
+        raise ValidationError(f"{mapping.remote}: the person linked before is gone.")
+    if target is not None:
+        mapping_target_check(mapping=mapping, target=target)
+    setattr(mapping, _target_field(mapping), target)
+    for name in ("status", "method", "confirmed", "suggestion_id", "score", "reason"):
+        setattr(mapping, name, state[name])
+    _store(mapping, acting_user=acting_user, action="mapping.undo", old=old, linked=bool(target))
     return mapping

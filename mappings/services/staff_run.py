@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Integration
-from mappings.matching import Fixed, Staff, match_staff
+from mappings.matching.shared import Fixed
+from mappings.matching.staff import Staff, match_staff
 from mappings.models import MappingStatus, RemoteStaff, StaffMapping, StaffPerson
 from mappings.services.decisions import decision_apply
 from mappings.services.hooks import mapping_changed

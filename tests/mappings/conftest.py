@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from mappings.models import RemoteStaff
@@ -38,3 +43,15 @@ def roster(integration, *people):
             )
         )
     return RemoteStaff.objects.bulk_create(rows)
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    """Run `manage.py` in a process of its own, as a person at a shell would."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DJANGO_DEBUG": "1"},
+    )

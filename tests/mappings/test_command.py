@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.mappings.conftest import manage
+
 HEADER = "external_id,first_name,last_name,email,active\n"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path, name, body):
@@ -86,14 +83,7 @@ def test_missing_columns_and_missing_files_are_rejected(tmp_path):
 
 def test_exits_non_zero_with_the_message_on_stderr(tmp_path):
     directory = write(tmp_path, "d.csv", "P1,Anna,Berg,,sometimes\n")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "match_staff_files", directory, directory],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "DJANGO_DEBUG": "1"},
-    )
+    result = manage("match_staff_files", directory, directory)
     assert result.returncode != 0
     assert "d.csv:2: active must be true or false" in result.stderr
     assert result.stdout == ""

@@ -1,15 +1,17 @@
-"""The labeled evaluation set keeps its quality bar (a regression guard, < 1 s)."""
+"""The labeled evaluation sets keep their quality bar (a regression guard, ~2 s)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks" / "data"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from generate_staff_eval import generate, write  # noqa: E402
+from generate_staff_eval import HOLDOUT_SEED, SEED, generate, write  # noqa: E402
 from matching_eval import DATA, evaluate, from_rows, load  # noqa: E402
 
 
@@ -22,8 +24,18 @@ def test_committed_set_is_what_the_seeded_generator_writes(tmp_path):
     assert sum(r.side == "directory" for r in rows) >= 2000
 
 
-def test_automatic_links_are_precise_and_the_right_person_is_found():
-    totals = evaluate(load(DATA))["totals"]
-    assert totals["auto_wrong"] * 1000 <= totals["auto"]  # precision >= 99.9%
+NAMESAKES = {"namesake", "remote_only"}  # a different person with the same full name
+
+
+@pytest.mark.parametrize("seed", [SEED, HOLDOUT_SEED])
+def test_automatic_links_are_precise_and_the_right_person_is_found(seed):
+    result = evaluate(load(DATA) if seed == SEED else from_rows(generate(seed)))
+    totals = result["totals"]
+    # The only wrong automatic links are namesakes, which the same-name rule links by design
+    # (product.md §3 rule 3): about one club in twenty has one.
+    assert all(
+        c["auto_wrong"] == 0 for case, c in result["by_case"].items() if case not in NAMESAKES
+    )
+    assert totals["auto_wrong"] * 1000 <= 3 * totals["auto"]  # precision >= 99.7%
     assert totals["found"] >= 0.985 * totals["pairs"]
-    assert totals["auto_right"] >= 0.88 * totals["pairs"]
+    assert totals["auto_right"] >= 0.895 * totals["pairs"]

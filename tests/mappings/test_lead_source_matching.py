@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mappings.lead_source_matching import Source, lead_source_key, match_lead_sources
-from mappings.matching import MATCHED, NEEDS_REVIEW, NO_COUNTERPART, UNMATCHED, Fixed
+from mappings.matching.lead_sources import Source, lead_source_key, match_lead_sources
+from mappings.matching.shared import MATCHED, NEEDS_REVIEW, NO_COUNTERPART, UNMATCHED, Fixed
 
 
 def decide(canonical, remote, fixed=()):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from integrations.adapters.base import Adapter
 from integrations.models import Integration
+from mappings.matching.names import tokens
 from mappings.models import (
     LeadSource,
     LeadSourceMapping,
@@ -14,7 +15,6 @@ from mappings.models import (
     MappingStatus,
     RemoteLeadSource,
 )
-from mappings.names import tokens
 
 
 def lead_source_key(name: str) -> str:

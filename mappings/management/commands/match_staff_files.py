@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.management.base import BaseCommand, CommandError
 
-from mappings.matching import match_staff
-from mappings.rosters_csv import RosterError, roster_read
+from mappings.matching.staff import match_staff
+from mappings.records_csv import RecordsFileError, decisions_write, roster_read
 
 OUTPUT = ("remote_external_id", "status", "directory_external_id", "score", "reason")
 
@@ -27,10 +25,8 @@ class Command(BaseCommand):
         try:
             directory = roster_read(options["directory"])
             remote = roster_read(options["remote"])
-        except RosterError as exc:
+        except RecordsFileError as exc:
             raise CommandError(str(exc)) from exc
-        writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(OUTPUT)
-        for d in match_staff(directory=directory, remote=remote):
-            score = "" if d.score is None else f"{d.score:.2f}"
-            writer.writerow([d.remote_id, d.status, d.person_id or "", score, d.reason])
+        decisions = match_staff(directory=directory, remote=remote)
+        rows = ((d.remote_id, d.status, d.person_id, d.score, d.reason) for d in decisions)
+        decisions_write(self.stdout, OUTPUT, rows)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from mappings.matching import MATCHED, NEEDS_REVIEW, UNMATCHED, Decision, Fixed
-from mappings.names import tokens
+from mappings.matching.names import tokens
+from mappings.matching.shared import MATCHED, NEEDS_REVIEW, UNMATCHED, Decision, Fixed
 
 SIMILAR_CUTOFF = 85.0
 

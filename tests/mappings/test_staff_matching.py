@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from mappings.matching import (
-    MATCHED,
-    NEEDS_REVIEW,
-    NO_COUNTERPART,
-    UNMATCHED,
-    Fixed,
-    Staff,
-    match_staff,
-)
-from mappings.names import fold, name_parts
+from mappings.matching.names import fold, name_parts
+from mappings.matching.shared import MATCHED, NEEDS_REVIEW, NO_COUNTERPART, UNMATCHED, Fixed
+from mappings.matching.staff import Staff, match_staff
 
 
 def decide(directory, remote, fixed=()):
@@ -51,7 +44,7 @@ def test_same_email_with_unrelated_names_goes_to_review():
     )
     assert out["a"].status == NEEDS_REVIEW
     assert out["a"].person_id == 1
-    assert out["a"].reason == "same email, but the names differ"
+    assert out["a"].reason == "same email, but the first names differ"
 
 
 def test_same_email_with_married_name_still_matches():
@@ -81,13 +74,53 @@ def test_full_name_in_one_field_is_split():
     assert fold("Łukasz Müller-Straße") == "lukasz muller-strasse"
 
 
-def test_same_name_with_conflicting_emails_is_only_suggested():
+def test_same_name_with_different_emails_matches_and_says_the_emails_differ():
     out = decide(
-        [Staff(1, "Anna", "Berg", "anna@club.se")], [Staff("a", "Anna", "Berg", "anna@gym.se")]
+        [Staff(1, "Anna", "Berg", "anna.berg@club07-fitness.com")],
+        [Staff("a", "ANNA", "berg", "anna.berg@club07.club")],
     )
-    assert out["a"].status == NEEDS_REVIEW
-    assert out["a"].person_id == 1
-    assert "different emails" in out["a"].reason
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (MATCHED, 1, "name")
+    assert out["a"].reason == "same full name; the emails differ"
+
+
+def test_same_name_is_not_linked_when_the_email_is_another_directory_persons():
+    directory = [Staff(1, "Anna", "Berg", "anna@club.se"), Staff(2, "Carl", "Dahl", "carl@club.se")]
+    out = decide(directory, [Staff("a", "Anna", "Berg", "carl@club.se")])
+    assert (out["a"].status, out["a"].person_id) == (NEEDS_REVIEW, 1)
+    assert "another directory person's" in out["a"].reason
+
+
+def test_a_junior_is_not_linked_to_his_father_by_name():
+    directory = [Staff(1, "Marco", "Reed", "marco@c.it"), Staff(2, "Marco", "Reed Jr", "")]
+    remote = [Staff("a", "Marco", "Reed", "mreed@gmail.com"), Staff("b", "MARCO", "REED JR.", "")]
+    out = decide(directory, remote)
+    assert (out["b"].status, out["b"].person_id) == (MATCHED, 2)
+    assert (out["a"].status, out["a"].person_id) == (NEEDS_REVIEW, 1)
+
+
+def test_a_name_in_one_field_with_a_middle_name_matches():
+    out = decide(
+        [Staff(1, "Fatima", "Phillips", "")],
+        [Staff("a", "Fatima Marie Phillips", "", ""), Staff("b", "Berg, Anna", "", "")],
+    )
+    assert (out["a"].status, out["a"].person_id) == (MATCHED, 1)
+    assert name_parts("Berg, Anna", "") == ("anna", "berg")
+
+
+def test_accents_written_out_are_the_same_name():
+    directory = [Staff(1, "Jörg", "Müller", "jm@club.de"), Staff(2, "Åsa", "Ström", "")]
+    remote = [Staff("a", "Joerg", "Mueller", ""), Staff("b", "Aasa", "Stroem", "")]
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].person_id) == (MATCHED, 1)
+    assert (out["b"].status, out["b"].person_id) == (MATCHED, 2)
+
+
+def test_same_email_with_different_first_names_is_only_suggested():
+    out = decide(
+        [Staff(1, "John", "Smith", "smiths@gmail.com")],
+        [Staff("a", "Jane", "Smith", "smiths@gmail.com")],
+    )
+    assert (out["a"].status, out["a"].person_id) == (NEEDS_REVIEW, 1)
 
 
 def test_homonyms_never_match_automatically_and_active_wins_the_tie():
@@ -218,16 +251,39 @@ def test_a_shared_mailbox_is_not_a_conflicting_email():
     assert (out["b"].status, out["b"].person_id) == (MATCHED, 2)
 
 
-def test_a_namesake_with_another_personal_email_is_not_linked():
-    out = decide(
-        [Staff(1, "Maria", "Garcia", "maria.garcia@club.es")],
-        [Staff("a", "María", "García", "mgarcia77@gmail.com")],
-    )
-    assert out["a"].status == NEEDS_REVIEW
+def test_login_style_accounts_are_suggested():
+    directory = [Staff(1, "John", "Smith", "john@c.com"), Staff(2, "Karin", "Holm", "k@c.com")]
+    remote = [
+        Staff("a", "jsmith", "", ""),
+        Staff("b", "holm.k", "", ""),
+        Staff("c", "", "", "kholm@x.se"),
+    ]
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (NEEDS_REVIEW, 1, "email_name")
+    assert out["a"].reason == "account name 'jsmith' fits the directory name"
+    assert out["b"].person_id == 2
+    assert out["c"].person_id == 2
+
+
+def test_every_signal_counts_for_a_suggestion():
+    # A nickname with the same email name at the platform's domain beats a bare nickname.
+    directory = [
+        Staff(1, "Robert", "Smith", "robert.smith@club.com"),
+        Staff(2, "Roberta", "Smith", "roberta.smith@club.com"),
+    ]
+    out = decide(directory, [Staff("a", "Bobbie", "Smith", "roberta.smith@club.club")])
+    assert out["a"].person_id == 2
+    assert "same email name at another domain" in out["a"].reason
+
+
+def test_both_names_with_typos_are_suggested():
+    out = decide([Staff(1, "Pablo", "Campbell", "")], [Staff("a", "Pabllo", "Campblel", "")])
+    assert (out["a"].status, out["a"].person_id) == (NEEDS_REVIEW, 1)
+    assert out["a"].reason.endswith("last name differs by a typo")
 
 
 def test_candidates_for_one_remote_are_ranked():
-    from mappings.matching import staff_candidates
+    from mappings.matching.staff import staff_candidates
 
     directory = [
         Staff(1, "Robert", "Smith", ""),

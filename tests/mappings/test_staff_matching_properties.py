@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mappings.matching import MATCHED, NEEDS_REVIEW, NO_COUNTERPART, Fixed, Staff, match_staff
+from mappings.matching.shared import MATCHED, NEEDS_REVIEW, NO_COUNTERPART, Fixed
+from mappings.matching.staff import Staff, match_staff
 
 FIRST = ["Anna", "Ann", "Robert", "Bob", "Liz", "Elizabeth", "John", "Jon", "José", "Jose", ""]
 LAST = ["Berg", "Smith", "Smyth", "García", "Garcia", "Doe", "O'Brien", "Obrien", ""]
