@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "integrations.monitoring.middleware.api_answers_counted",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -249,6 +250,18 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Monitoring (integrations/monitoring/): GET /metrics answers only with this bearer token (404
+# without one set). Counters kept by each web process are summed across gunicorn's workers
+# through files in PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode): set it to
+# an empty directory, emptied before gunicorn starts, on every machine that serves the web.
+CONNECTOR_METRICS_TOKEN = os.environ.get("CONNECTOR_METRICS_TOKEN", "")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+# GET /healthz says `degraded` when no worker finished the every-minute sweep for this long, or
+# when a delivery has been due this long.
+CONNECTOR_HEALTH_WORKER_SECONDS = float(os.environ.get("CONNECTOR_HEALTH_WORKER_SECONDS", 180))
+CONNECTOR_HEALTH_OUTBOX_SECONDS = float(os.environ.get("CONNECTOR_HEALTH_OUTBOX_SECONDS", 300))
 
 LOGGING = {
     "version": 1,
