@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "axes",
     "integrations",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "integrations.monitoring.middleware.api_answers_counted",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,8 +150,24 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = not env_bool("CONNECTOR_DISABLE_AXES")
 AXES_LOCKOUT_CALLABLE = "integrations.web.auth.locked_out"
 
-SESSION_COOKIE_SECURE = not DEBUG and not TESTING
+# HTTPS: on by default in production (DJANGO_DEBUG off), each part switchable for a site that
+# does it elsewhere. Behind a proxy that terminates TLS, name the header it sets (and strips
+# from clients), e.g. CONNECTOR_PROXY_SSL_HEADER=X-Forwarded-Proto: requests it marks `https`
+# count as secure, so the redirect does not loop.
+PRODUCTION = not DEBUG and not TESTING
+SECURE_SSL_REDIRECT = env_bool("CONNECTOR_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe the instance over plain HTTP
+SESSION_COOKIE_SECURE = env_bool("CONNECTOR_SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("CONNECTOR_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CONNECTOR_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading puts the domain into browsers' HTTPS-only lists, hard to undo: the operator's
+# choice, so Django's reminder about it (security.W021) is silenced while it is off.
+SECURE_HSTS_PRELOAD = env_bool("CONNECTOR_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+_proxy_header = os.environ.get("CONNECTOR_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -162,9 +180,18 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files are served by the app itself (whitenoise), from the apps' folders, and after
+# `collectstatic` (each deploy) hashed and compressed from STATIC_ROOT (connector_portal/
+# staticfiles.py).
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "connector_portal.staticfiles.StaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise reads it (and warns if absent)
 
 # The partner API: problem+json errors, bearer API keys, per-key throttling.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CONNECTOR_MAX_BODY_BYTES", 5 * 1024 * 1024)
@@ -182,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Send prospects, members, staff and lead sources; receive changes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the package (drf-spectacular-sidecar): the docs work without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "integrations.models.choices.MemberStatus",
