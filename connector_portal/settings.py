@@ -105,6 +105,15 @@ def database_from_env() -> dict:
         )
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+        elif DB_POOL_SIZE > 0 and not QCLUSTER:
+            # psycopg's pool, one per process: connections are handed back after each request
+            # instead of being kept per thread (Django needs CONN_MAX_AGE 0 with a pool). Not
+            # in qcluster: it forks its workers, and a pool's open connections and threads
+            # must not cross a fork (the children would share the parent's connections).
+            config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(2, DB_POOL_SIZE), "max_size": DB_POOL_SIZE, "timeout": 10,
+            }
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -121,6 +130,9 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
+# PostgreSQL connection pool size per process (0: no pool, a persistent connection per thread).
+DB_POOL_SIZE = env_int("CONNECTOR_DB_POOL", 0)
+QCLUSTER = sys.argv[1:2] == ["qcluster"]
 DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
