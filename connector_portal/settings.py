@@ -266,6 +266,14 @@ CONNECTOR_RETRY_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_MAX_SECONDS"
 CONNECTOR_DELIVERY_MAX_ATTEMPTS = env_int("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 12)
 CONNECTOR_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_AFTER_MAX_SECONDS", 3600))
 CONNECTOR_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("CONNECTOR_CLAIM_TIMEOUT_SECONDS", 300))
+# One turn of the delivery loop task: a stopping worker waits at most this long for it. Rows
+# are claimed this many at a time, and a delivery task works this long before it queues its
+# follow-up (smaller: one destination's rows spread over more workers, in shorter tasks).
+CONNECTOR_DELIVERY_LOOP_SECONDS = float(os.environ.get("CONNECTOR_DELIVERY_LOOP_SECONDS", 5))
+CONNECTOR_DELIVERY_BATCH = env_int("CONNECTOR_DELIVERY_BATCH", 50)
+CONNECTOR_DELIVERY_TIME_BUDGET_SECONDS = float(
+    os.environ.get("CONNECTOR_DELIVERY_TIME_BUDGET_SECONDS", 20)
+)
 
 # How long history is kept (days; services/retention.py prunes older rows every hour):
 # delivered outbox rows and change snapshots (the feed's promise), sync runs, log, audit.
