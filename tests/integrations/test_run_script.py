@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,27 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.processes import free_port, processes
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def session_processes(session: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":  # session id; not a zombie
-                found.append(int(entry.name))
-    return found
 
 
 def wait_for(condition, seconds: float, what: str) -> None:
@@ -75,15 +57,15 @@ def test_run_stops_every_process_within_10_seconds(tmp_path, signum):
                        cwd=ROOT, env={**env, "DJANGO_DEBUG": "1"}, check=True, timeout=60)
         wait_for(lambda: b"processing delivery-loop" in (tmp_path / "run.log").read_bytes(),
                  30, "the delivery loop should start")
-        started = session_processes(run.pid)
+        started = processes(session=run.pid)
         assert len(started) >= 5  # the script, portal, demo platforms, worker and its children
 
         os.killpg(run.pid, signum)
         stopping = time.monotonic()
-        wait_for(lambda: not session_processes(run.pid), 10, "every process should stop")
+        wait_for(lambda: not processes(session=run.pid), 10, "every process should stop")
         took = time.monotonic() - stopping
     finally:
-        for pid in session_processes(run.pid):
+        for pid in processes(session=run.pid):
             os.kill(pid, signal.SIGKILL)
         run.wait(5)
         log.close()

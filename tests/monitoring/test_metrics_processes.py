@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,11 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-token-0123456789"
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def unauthorized_answers(base: str) -> float:

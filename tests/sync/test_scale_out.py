@@ -34,7 +34,7 @@ from django.db import connection
 from integrations.models import ExternalLink, OutboxRow
 from integrations.services.launch import api_key_issue
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
-from tests.monitoring.test_metrics_processes import free_port
+from tests.processes import free_port, processes
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -102,19 +102,6 @@ class Machines:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
-
-
-def group_pids(group: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == group:
-                found.add(int(entry.name))
-    return found
 
 
 def in_flight_by_pid() -> Counter[int]:
@@ -212,10 +199,10 @@ def test_four_machines_one_killed_every_record_arrives_once(tmp_path):
         wait_until(lambda: delivered() >= RECORDS // 5, 40, "2 machines should deliver")
         later_two = [machines.qcluster(n) for n in (3, 4)]
         # Up: its main process, sentinel, pusher, monitor and 2 workers.
-        wait_until(lambda: all(len(group_pids(p.pid)) >= 6 for p in later_two), 30,
+        wait_until(lambda: all(len(processes(group=p.pid)) >= 6 for p in later_two), 30,
                    "the 2 more machines should start")
 
-        groups = {p.pid: group_pids(p.pid) for p in first_two + later_two}
+        groups = {p.pid: processes(group=p.pid) for p in first_two + later_two}
         victim, stranded = freeze_one_with_rows_in_flight(first_two + later_two, groups)
         victim_claims = {str(pid) for pid in groups[victim.pid]}
         os.killpg(victim.pid, signal.SIGKILL)
