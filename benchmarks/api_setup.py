@@ -79,6 +79,7 @@ def gunicorn_start(*, workers: int = 2, threads: int = 1) -> tuple[subprocess.Po
         "DJANGO_SECRET_KEY": "bench-" + Fernet.generate_key().decode(),
         "CONNECTOR_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "CONNECTOR_API_RATE": "100000000/min",
+        "CONNECTOR_SSL_REDIRECT": "0",  # plain HTTP on loopback (production redirects to https)
     }
     command = [
         sys.executable, "-m", "gunicorn", "connector_portal.wsgi:application",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "axes",
     "integrations",
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "integrations.monitoring.middleware.api_answers_counted",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,6 +105,15 @@ def database_from_env() -> dict:
         )
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+        elif DB_POOL_SIZE > 0 and not QCLUSTER:
+            # psycopg's pool, one per process: connections are handed back after each request
+            # instead of being kept per thread (Django needs CONN_MAX_AGE 0 with a pool). Not
+            # in qcluster: it forks its workers, and a pool's open connections and threads
+            # must not cross a fork (the children would share the parent's connections).
+            config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(2, DB_POOL_SIZE), "max_size": DB_POOL_SIZE, "timeout": 10,
+            }
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -118,6 +130,9 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
+# PostgreSQL connection pool size per process (0: no pool, a persistent connection per thread).
+DB_POOL_SIZE = env_int("CONNECTOR_DB_POOL", 0)
+QCLUSTER = sys.argv[1:2] == ["qcluster"]
 DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -147,8 +162,24 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = not env_bool("CONNECTOR_DISABLE_AXES")
 AXES_LOCKOUT_CALLABLE = "integrations.web.auth.locked_out"
 
-SESSION_COOKIE_SECURE = not DEBUG and not TESTING
+# HTTPS: on by default in production (DJANGO_DEBUG off), each part switchable for a site that
+# does it elsewhere. Behind a proxy that terminates TLS, name the header it sets (and strips
+# from clients), e.g. CONNECTOR_PROXY_SSL_HEADER=X-Forwarded-Proto: requests it marks `https`
+# count as secure, so the redirect does not loop.
+PRODUCTION = not DEBUG and not TESTING
+SECURE_SSL_REDIRECT = env_bool("CONNECTOR_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe the instance over plain HTTP
+SESSION_COOKIE_SECURE = env_bool("CONNECTOR_SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("CONNECTOR_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CONNECTOR_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading puts the domain into browsers' HTTPS-only lists, hard to undo: the operator's
+# choice, so Django's reminder about it (security.W021) is silenced while it is off.
+SECURE_HSTS_PRELOAD = env_bool("CONNECTOR_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+_proxy_header = os.environ.get("CONNECTOR_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -161,9 +192,18 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files are served by the app itself (whitenoise), from the apps' folders, and after
+# `collectstatic` (each deploy) hashed and compressed from STATIC_ROOT (connector_portal/
+# staticfiles.py).
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "connector_portal.staticfiles.StaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise reads it (and warns if absent)
 
 # The partner API: problem+json errors, bearer API keys, per-key throttling.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CONNECTOR_MAX_BODY_BYTES", 5 * 1024 * 1024)
@@ -181,6 +221,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Send prospects, members, staff and lead sources; receive changes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the package (drf-spectacular-sidecar): the docs work without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "integrations.models.choices.MemberStatus",
@@ -222,6 +266,14 @@ CONNECTOR_RETRY_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_MAX_SECONDS"
 CONNECTOR_DELIVERY_MAX_ATTEMPTS = env_int("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 12)
 CONNECTOR_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_AFTER_MAX_SECONDS", 3600))
 CONNECTOR_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("CONNECTOR_CLAIM_TIMEOUT_SECONDS", 300))
+# One turn of the delivery loop task: a stopping worker waits at most this long for it. Rows
+# are claimed this many at a time, and a delivery task works this long before it queues its
+# follow-up (smaller: one destination's rows spread over more workers, in shorter tasks).
+CONNECTOR_DELIVERY_LOOP_SECONDS = float(os.environ.get("CONNECTOR_DELIVERY_LOOP_SECONDS", 5))
+CONNECTOR_DELIVERY_BATCH = env_int("CONNECTOR_DELIVERY_BATCH", 50)
+CONNECTOR_DELIVERY_TIME_BUDGET_SECONDS = float(
+    os.environ.get("CONNECTOR_DELIVERY_TIME_BUDGET_SECONDS", 20)
+)
 
 # How long history is kept (days; services/retention.py prunes older rows every hour):
 # delivered outbox rows and change snapshots (the feed's promise), sync runs, log, audit.
@@ -249,6 +301,18 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Monitoring (integrations/monitoring/): GET /metrics answers only with this bearer token (404
+# without one set). Counters kept by each web process are summed across gunicorn's workers
+# through files in PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode): set it to
+# an empty directory, emptied before gunicorn starts, on every machine that serves the web.
+CONNECTOR_METRICS_TOKEN = os.environ.get("CONNECTOR_METRICS_TOKEN", "")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+# GET /healthz says `degraded` when no worker finished the every-minute sweep for this long, or
+# when a delivery has been due this long.
+CONNECTOR_HEALTH_WORKER_SECONDS = float(os.environ.get("CONNECTOR_HEALTH_WORKER_SECONDS", 180))
+CONNECTOR_HEALTH_OUTBOX_SECONDS = float(os.environ.get("CONNECTOR_HEALTH_OUTBOX_SECONDS", 300))
 
 LOGGING = {
     "version": 1,

@@ -6,13 +6,16 @@ sandbox platforms, so a newcomer sees staff mapping and a lead travelling at onc
 
 from __future__ import annotations
 
+import os
+
 CLIENT_ID = "demo-club"
 CLIENT_NAME = "Demo Fitness Club"
 PARTNER_SLUG = "acme"
 PARTNER_NAME = "Acme Club Manager"
 
-INTOUCH_PORT = 8101
-PARTNER_PORT = 8102
+# Other ports by the environment, so a second demo (a test) can run beside the first.
+INTOUCH_PORT = int(os.environ.get("CONNECTOR_DEMO_INTOUCH_PORT", 8101))
+PARTNER_PORT = int(os.environ.get("CONNECTOR_DEMO_PARTNER_PORT", 8102))
 INTOUCH_TOKEN = "demo-intouch-token"  # noqa: S105 (demo sandbox only)
 PARTNER_TOKEN = "demo-acme-token"  # noqa: S105 (demo sandbox only)
 # A fixed partner API key for the demo, so the README can show curl commands that work.

@@ -4,7 +4,11 @@ Why: a fetch that lists the platform's changed records while a delivery has just
 there (and not yet stored its external id) would take the Connector's own write for a new
 record. So a fetch waits for running delivery batches and blocks new ones until it is done.
 
-PostgreSQL: session advisory locks (shared / exclusive), valid across machines.
+PostgreSQL: session advisory locks (shared / exclusive), valid across machines. Session-level,
+not transaction-level, on purpose: a holder commits many transactions (claims, outcomes,
+ingested pages) and makes HTTP calls while it holds the lock. So a worker needs a session of
+its own: PostgreSQL directly or a pooler in session mode, not PgBouncer's transaction mode
+(docs/operations.md, "Connection poolers"; the web processes take no such lock).
 SQLite (one machine by nature): `flock` on a file per integration under VAR_DIR.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.utils import OperationalError
 
+logger = logging.getLogger(__name__)
 _LOCK_CLASS = 0x5359  # "SY": namespaces our advisory locks from anyone else's
 
 
@@ -56,6 +62,11 @@ def _advisory_lock(integration_id: int, exclusive: bool, wait_seconds: float) ->
                 cursor.execute(
                     f"SELECT pg_advisory_unlock{suffix}(%s, %s)", [_LOCK_CLASS, integration_id]
                 )
+                if not cursor.fetchone()[0]:  # another server session: a transaction pooler?
+                    logger.error(
+                        "The lock of integration %s was not this session's to release: a "
+                        "worker needs a session of its own (docs/operations.md, "
+                        "\"Connection poolers\").", integration_id)
 
 
 def _advisory_wait(cursor, suffix: str, integration_id: int, wait_seconds: float) -> bool:

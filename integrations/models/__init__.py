@@ -3,6 +3,7 @@
 from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
 from integrations.models.clients import ApiKey, Client, DataExport, Integration, Platform
 from integrations.models.logs import AuditEntry, LogEntry
+from integrations.models.monitoring import DeliveryTally
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
     Change,
@@ -20,6 +21,7 @@ __all__ = [
     "Change",
     "Client",
     "DataExport",
+    "DeliveryTally",
     "ExternalLink",
     "FeedRetention",
     "IdempotencyRecord",

@@ -51,3 +51,49 @@ def test_webhook_secret_is_stored_encrypted(keys):
         stored = cursor.fetchone()[0]
     assert "topsecret" not in stored
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_topsecret"
+
+
+@pytest.mark.django_db
+def test_reencrypt_secrets_lets_the_old_key_go(keys):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings, old, new = keys
+    use_keys(settings, old)
+    integration = IntegrationFactory(mode="api", base_url="https://crm.example",
+                                     credentials="token-1")
+    WebhookEndpoint.objects.create(integration=IntegrationFactory(), url="https://h.example",
+                                   secret="whsec_abc")
+    use_keys(settings, new, old)
+    out = StringIO()
+
+    call_command("reencrypt_secrets", stdout=out)
+
+    assert "Re-encrypted 2 secrets" in out.getvalue()
+    use_keys(settings, new)
+    integration.refresh_from_db()
+    assert integration.credentials == "token-1"
+    assert WebhookEndpoint.objects.get().secret == "whsec_abc"
+
+
+@pytest.mark.django_db
+def test_reencrypt_secrets_changes_nothing_when_a_key_is_missing(keys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings, old, new = keys
+    use_keys(settings, old)
+    IntegrationFactory(mode="api", base_url="https://crm.example", credentials="token-1")
+    IntegrationFactory(mode="api", base_url="https://crm2.example", credentials="token-2")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credentials FROM integrations_integration ORDER BY id")
+        before = cursor.fetchall()
+    use_keys(settings, new)  # the old key forgotten too early
+
+    with pytest.raises(CommandError, match="fits none"):
+        call_command("reencrypt_secrets")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credentials FROM integrations_integration ORDER BY id")
+        assert cursor.fetchall() == before

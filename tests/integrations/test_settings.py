@@ -66,3 +66,34 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     assert settings["engine"] == "django.db.backends.postgresql"
     assert settings["q"]["redis"] == "redis://127.0.0.1:6379/0" and settings["q"]["orm"] is None
     assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+POOL_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps({'pool': db.get('OPTIONS', {}).get('pool'), 'age': db['CONN_MAX_AGE']}))"
+)
+
+
+def test_connection_pool_is_an_option_and_off_by_default():
+    url = "postgres://postgres@127.0.0.1:5432/connector"
+    off = probe(DJANGO_DEBUG="1", DATABASE_URL=url)
+    on = subprocess.run([sys.executable, "-c", POOL_PROBE], cwd=ROOT, capture_output=True,
+                        text=True, timeout=60, check=True,
+                        env={**os.environ, "DJANGO_DEBUG": "1", "DATABASE_URL": url,
+                             "CONNECTOR_DB_POOL": "8"})
+    assert json.loads(off.stdout)["engine"] == "django.db.backends.postgresql"
+    assert json.loads(on.stdout) == {"pool": {"min_size": 2, "max_size": 8, "timeout": 10},
+                                     "age": 0}
+
+
+def test_qcluster_keeps_persistent_connections_even_with_the_pool_option():
+    """qcluster forks its workers: a pool's open connections must not cross a fork."""
+    probe_qcluster = POOL_PROBE.replace("import json,", "import sys; sys.argv[1:] = ['qcluster'];"
+                                        " import json,")
+    result = subprocess.run(
+        [sys.executable, "-c", probe_qcluster], cwd=ROOT, capture_output=True, text=True,
+        timeout=60, check=True,
+        env={**os.environ, "DJANGO_DEBUG": "1", "CONNECTOR_DB_POOL": "8",
+             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/connector"})
+    assert json.loads(result.stdout) == {"pool": None, "age": 60}

@@ -24,6 +24,7 @@ from integrations.api.schema import (
     errors,
 )
 from integrations.models import ExternalLink
+from integrations.monitoring.metrics import ingest_counted
 from integrations.records.normalize import record_normalize
 from integrations.records.render import records_render
 from integrations.records.values import external_id_problem
@@ -89,6 +90,7 @@ class RecordUpsertApi(PartnerApi):
         if problems:
             raise ValidationProblem("See errors for each invalid field.", errors=problems)
         [result] = records_ingest(integration=integration, kind=self.kind, records=[record])
+        ingest_counted(kind=self.kind, statuses=[result.status], batch=False)
         if result.status == "error":
             raise (Conflict if result.code == "conflict" else ValidationProblem)(
                 "The record was not stored.", errors=result.errors
@@ -163,6 +165,7 @@ class RecordBatchApi(PartnerApi):
                 if (found := result.errors)
                 else [],
             }
+        ingest_counted(kind=self.kind, statuses=[r["status"] for r in results if r], batch=True)
         return 200, {"results": results}
 
 

@@ -30,6 +30,7 @@ from integrations.db.locks import integration_lock
 from integrations.models import Integration, Member, OutboxRow, Prospect, SyncRun, WebhookEndpoint
 from integrations.models.choices import Mode
 from integrations.models.sync import OutboxStatus
+from integrations.monitoring.tally import deliveries_tally
 from integrations.sync import conf
 from integrations.sync.delivery.claim import outbox_claim, worker_id
 from integrations.sync.delivery.completion import Prepared, event_prepare
@@ -120,6 +121,7 @@ def _deliver_batches(integration: Integration, transport: str, budget: float | N
     else:
         counts["more"] = 1
     _run_record(integration, started, counts)
+    deliveries_tally(transport=transport, counts=counts)  # connector_deliveries_total
     return dict(counts)
 
 

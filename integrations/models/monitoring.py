@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class DeliveryTally(models.Model):
+    """Deliveries so far by transport and result, summed by every worker on every machine.
+
+    A counter in the database because deliveries happen in worker processes that nothing
+    scrapes; GET /metrics reads these few rows (connector_deliveries_total). One update per
+    delivery pass, not per row.
+    """
+
+    transport = models.CharField(max_length=10)  # api, webhook, feed
+    result = models.CharField(max_length=20)  # delivered, retry, failed, held, ...
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transport", "result"], name="one_tally_per_result")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transport} {self.result}: {self.count}"

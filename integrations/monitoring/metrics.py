@@ -1,0 +1,117 @@
+"""GET /metrics in the Prometheus text format, behind a bearer token.
+
+Two sources:
+- counters kept by the web process that answers (partner API answers, records and batches
+  taken in): a counter increment on the request path, nothing more. With several gunicorn
+  workers prometheus-client's multiprocess mode sums them through files in
+  PROMETHEUS_MULTIPROC_DIR (settings.py);
+- the database, read at scrape time: what workers on any machine did or left waiting
+  (deliveries, the outbox, review queues, the workers' heartbeat).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter as Tally
+from collections.abc import Iterable, Iterator
+
+from django.utils import timezone
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from integrations.models import DeliveryTally
+from integrations.monitoring import selectors
+from integrations.sync.schedules import PERIODIC
+
+API_ANSWERS = Counter(
+    "connector_api_responses", "Partner API answers by HTTP status.", ["status"]
+)
+INGEST_RECORDS = Counter(
+    "connector_ingest_records",
+    "Records the partner API took in, by kind and result (created, updated, unchanged, error).",
+    ["kind", "status"],
+)
+INGEST_BATCHES = Counter(
+    "connector_ingest_batches", "Batch requests the partner API ran, by kind.", ["kind"]
+)
+
+
+def ingest_counted(*, kind: str, statuses: Iterable[str], batch: bool) -> None:
+    """Count one PUT's or one batch's results."""
+    for status, n in Tally(statuses).items():
+        INGEST_RECORDS.labels(kind, status).inc(n)
+    if batch:
+        INGEST_BATCHES.labels(kind).inc()
+
+
+class DatabaseCollector(Collector):
+    """The metrics read from the database at each scrape."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield self._deliveries()
+        yield from self._outbox()
+        queues = GaugeMetricFamily(
+            "connector_review_queue", "What waits for a person, by queue and status.",
+            labels=["queue", "status"],
+        )
+        for queue, counts in selectors.review_queue_sizes().items():
+            for status, n in sorted(counts.items()):
+                queues.add_metric([queue, status], n)
+        yield queues
+        yield from self._engine()
+
+    def _deliveries(self) -> Metric:
+        family = CounterMetricFamily(
+            "connector_deliveries", "Delivery attempts by transport and result, all workers.",
+            labels=["transport", "result"],
+        )
+        for transport, result, count in DeliveryTally.objects.order_by(
+            "transport", "result"
+        ).values_list("transport", "result", "count"):
+            family.add_metric([transport, result], count)
+        return family
+
+    def _outbox(self) -> Iterator[Metric]:
+        rows = GaugeMetricFamily(
+            "connector_outbox_rows", "Deliveries not yet done, by transport and status.",
+            labels=["transport", "status"],
+        )
+        for (transport, status), n in sorted(selectors.outbox_open_counts().items()):
+            rows.add_metric([transport, status], n)
+        yield rows
+        yield GaugeMetricFamily(
+            "connector_outbox_due", "Deliveries a worker could take now (the queue's depth).",
+            value=selectors.outbox_due_count(),
+        )
+        yield GaugeMetricFamily(
+            "connector_outbox_oldest_due_seconds", "How long the oldest due delivery has waited.",
+            value=selectors.outbox_oldest_due_seconds(),
+        )
+
+    def _engine(self) -> Iterator[Metric]:
+        seen = selectors.worker_last_seen()
+        age = (timezone.now() - seen).total_seconds() if seen else float("inf")
+        yield GaugeMetricFamily(
+            "connector_worker_last_seen_seconds",
+            "Seconds since a worker last finished the every-minute sweep (+Inf: never).",
+            value=age,
+        )
+        missing = selectors.schedules_missing()
+        yield GaugeMetricFamily(
+            "connector_schedules_missing", "The sync engine's schedules that do not exist.",
+            value=len(missing) if missing is not None else len(PERIODIC),
+        )
+
+
+def metrics_text() -> bytes:
+    """This deployment's metrics in the Prometheus text format."""
+    database = CollectorRegistry(auto_describe=False)
+    database.register(DatabaseCollector())
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        processes = CollectorRegistry()
+        multiprocess.MultiProcessCollector(processes)
+        return generate_latest(processes) + generate_latest(database)
+    return generate_latest(REGISTRY) + generate_latest(database)
