@@ -89,6 +89,7 @@ def test_a_feed_cursor_older_than_what_was_pruned_is_told_to_start_from_now(send
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(platform=reader.platform)[1]}")
 
+    assert len(_served(api, {}, count=2)) == 2  # the kept events are visible (see _served)
     gone = api.get("/api/v1/clients/club-r/changes", {"after": old_cursor})
 
     assert gone.status_code == 410
