@@ -238,3 +238,36 @@ def test_a_rendering_crash_is_retried_later_not_stranded(destination, platform, 
     assert deliver(destination) == {"retry": 1}
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "Internal error: KeyError")
+
+
+def test_a_platform_failing_every_call_is_down_its_rows_wait_for_a_probe(
+    destination, platform, events, settings
+):
+    import time
+
+    settings.CONNECTOR_OUTAGE_AFTER_FAILURES = 5
+    settings.CONNECTOR_OUTAGE_QUIET_SECONDS = 0
+    settings.CONNECTOR_OUTAGE_PROBE_BASE_SECONDS = 0.3
+    rows = [prospect_row(destination=destination) for _ in range(20)]
+    platform.faults.extend(AdapterError("Connection refused") for _ in range(30))
+
+    counts = deliver(destination)
+
+    assert counts["waiting"] == 20 and len(platform.calls) == 8  # one round of calls
+    assert set(OutboxRow.objects.values_list("status", "attempts")) == {("pending", 0)}
+    assert "the platform is down" in OutboxRow.objects.get(pk=rows[0].pk).last_error
+    down = LogEntry.objects.get(level="error")
+    assert down.summary.endswith("is not answering: deliveries wait and go out when it is back.")
+    assert deliver(destination) == {"down": 1} and len(platform.calls) == 8  # no hammering
+
+    time.sleep(0.35)
+    OutboxRow.objects.update(next_attempt_at=None)
+    assert deliver(destination)["waiting"] == 8  # the probe: one round, failed
+    assert len(platform.calls) == 16
+
+    platform.faults.clear()  # back
+    time.sleep(0.7)
+    OutboxRow.objects.update(next_attempt_at=None)
+    assert deliver(destination)["delivered"] == 20
+    assert LogEntry.objects.filter(level="info", summary__contains="answers again").exists()
+    assert set(OutboxRow.objects.values_list("attempts", flat=True)) == {1}

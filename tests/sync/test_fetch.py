@@ -6,7 +6,7 @@ import pytest
 
 from integrations.models import LogEntry, Prospect, SyncRun
 from integrations.sandbox import SandboxServer, SandboxStore
-from integrations.sync.delivery.backoff import api_retry_delay, webhook_retry_delay
+from integrations.sync.delivery.backoff import webhook_retry_delay
 from integrations.sync.inbound.fetch import integration_fetch
 from mappings.models import RemoteLeadSource, RemoteStaff
 from tests.factories import IntegrationFactory, PlatformFactory
@@ -58,15 +58,6 @@ def test_a_failed_fetch_is_a_failed_run_and_a_line_in_the_log(fetched, platform)
     assert run.status == "failed" and run.error
     summary = LogEntry.objects.get(level="error", integration=fetched).summary
     assert summary.startswith(f"Fetching from {fetched.platform.name} failed: ")
-
-
-def test_backoff_grows_with_jitter_and_honours_retry_after():
-    delays = [api_retry_delay(attempts=n, base=5, cap=3600) for n in (1, 2, 3, 12)]
-    assert 2.5 <= delays[0] <= 5 and 5 <= delays[1] <= 10 and 10 <= delays[2] <= 20
-    assert 1800 <= delays[3] <= 3600
-    assert api_retry_delay(attempts=1, base=5, cap=3600, retry_after=120) >= 120
-    assert api_retry_delay(attempts=1, base=5, cap=3600, retry_after=10**6,
-                           retry_after_cap=600) <= 600
 
 
 def test_webhook_schedule_then_gives_up():

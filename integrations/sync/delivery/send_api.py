@@ -52,13 +52,14 @@ def send_api_row(*, adapter: Adapter, row: OutboxRow, data: dict[str, Any]) -> O
     return Outcome(DELIVERED, created_external_id=external_id)
 
 
-def adapter_error_outcome(error: AdapterError) -> Outcome:
-    message = error.message or error.__class__.__name__
+def adapter_error_outcome(error: AdapterError, *, prefix: str = "") -> Outcome:
+    """What a failed call means for the row: wait (429), fail (the record's fault), retry."""
+    message = prefix + (error.message or error.__class__.__name__)
     if error.status == 429:
         return Outcome(RATE_LIMITED, error=message, retry_after=error.retry_after)
     if error.permanent:
         return Outcome(FAILED, error=message)
-    return Outcome(RETRY, error=message, retry_after=error.retry_after)
+    return Outcome(RETRY, error=message, retry_after=error.retry_after, platform_failure=True)
 
 
 def links_store(*, integration: Integration, created: list[tuple[OutboxRow, str]]) -> None:
