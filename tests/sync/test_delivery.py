@@ -14,7 +14,7 @@ from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect, Syn
 from integrations.sync.delivery.deliver import deliver_integration
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory
 from tests.sync.fakes import FakePlatform
-from tests.sync.helpers import prospect_row, same_person
+from tests.sync.helpers import prospect_row, same_lead_source, same_person
 
 
 @pytest.fixture
@@ -238,6 +238,35 @@ def test_a_rendering_crash_is_retried_later_not_stranded(destination, platform, 
     assert deliver(destination) == {"retry": 1}
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "Internal error: KeyError")
+
+
+def test_a_lead_source_without_a_mapping_follows_as_an_update_once_mapped(
+    destination, source, platform, events
+):
+    from integrations.sync.delivery.recheck import outbox_recheck
+
+    destination.platform.can_create_lead_sources = False  # it cannot be created there
+    destination.platform.save()
+    promo = RemoteLeadSourceFactory(integration=source, external_id="ACLS-5", name="Spring promo")
+    row = prospect_row(destination=destination, lead_source=promo)
+
+    deliver(destination)
+
+    assert "lead_source_id" not in platform.calls[0][2]
+    row.refresh_from_db()
+    assert row.status == "delivered" and row.sent_without_lead_source
+    assert "without its lead source “Spring promo”" in LogEntry.objects.get(level="warning").summary
+    assert outbox_recheck()["updates"] == 0  # nothing to send yet
+
+    # Someone creates it at the platform; the next roster and matching map it.
+    same_lead_source(promo, RemoteLeadSourceFactory(integration=destination,
+                                                    external_id="IT-LS-9", name="Spring promo"))
+    assert outbox_recheck()["updates"] == 1
+
+    assert deliver(destination)["delivered"] == 1
+    assert platform.calls[-1][0] == "update"
+    assert platform.calls[-1][2]["lead_source_id"] == "IT-LS-9"
+    assert not OutboxRow.objects.filter(sent_without_lead_source=True).exists()
 
 
 def test_a_platform_failing_every_call_is_down_its_rows_wait_for_a_probe(

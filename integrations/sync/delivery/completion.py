@@ -139,5 +139,5 @@ def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
             f"{record} went to {platform} without its lead source “{name}”: "
             "it has no lead-source mapping there."
         )
-    # Flagged: the row went out without it, for the lead source to follow once mapped.
+    # When the source gets a mapping there, it follows as an update (recheck.py).
     prepared.sent_without_lead_source = True

@@ -6,9 +6,8 @@ Three transports, one mechanism (design.md):
 - push partners without a webhook read the change feed. Their rows need no sending: ingest
   writes them *delivered* ("published to the feed", `routing.Receiver.reads_feed`), and a row
   made pending again later (a re-send from the admin) is marked delivered by the delivery pass
-  as soon as it is due. The feed serves every row of the integration in order whatever its
-  status. Held rows do not exist for them: the feed event carries the owner it can translate
-  (or none).
+  as soon as it is due. The feed serves the integration's rows in order, except held ones:
+  the owner policy is applied as a feed row is written (feed_rows.py).
 
 A temporary failure of any step of a row (creating its lead source, a look-up, the record
 call) leaves the whole row pending, retried with the backoff of outcomes.py; a platform that
