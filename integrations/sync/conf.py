@@ -76,6 +76,21 @@ def platform_timeouts() -> tuple[float, float]:
     )
 
 
+def fetch_retry_delays() -> tuple[float, ...]:
+    """Within a fetch, a call that failed for a temporary reason is tried again after these."""
+    return tuple(setting("CONNECTOR_FETCH_RETRY_DELAYS", (0.5, 1.0, 2.0)))
+
+
+def fetch_retry_soon_seconds() -> float:
+    """A fetch that could not get everything runs again this soon (not at its next interval)."""
+    return float(setting("CONNECTOR_FETCH_RETRY_SOON_SECONDS", 60.0))
+
+
+def fetch_invalid_retry_hours() -> float:
+    """An invalid fetched record holds the fetch cursor back (it is fetched again) this long."""
+    return float(setting("CONNECTOR_FETCH_INVALID_RETRY_HOURS", 24.0))
+
+
 def retry_after_cap_seconds() -> float:
     """A platform's Retry-After is honoured up to this long (a bogus huge value is capped)."""
     return float(setting("CONNECTOR_RETRY_AFTER_MAX_SECONDS", 3600.0))
