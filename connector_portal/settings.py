@@ -258,12 +258,17 @@ else:
     Q_CLUSTER["orm"] = "default"
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", default=False)
 
-# The sync engine (integrations/sync/conf.py): retries of `api` deliveries (exponential with
-# jitter from the base, capped), the give-up point, the longest Retry-After honoured, and how
-# long a claimed row may stay `sending` before the sweeper hands it to another worker.
-CONNECTOR_RETRY_BASE_SECONDS = float(os.environ.get("CONNECTOR_RETRY_BASE_SECONDS", 5))
+# The sync engine (integrations/sync/conf.py): retries of `api` deliveries (a quick schedule
+# from 1 s growing to 15 s for 15 attempts, then the long one doubling from the base, capped;
+# a platform that is down is probed instead, `delivery/health.py`), the give-up point, the
+# longest Retry-After honoured, and how long a claimed row may stay `sending` before the
+# sweeper hands it to another worker.
+CONNECTOR_RETRY_QUICK_BASE_SECONDS = float(os.environ.get("CONNECTOR_RETRY_QUICK_BASE_SECONDS", 1))
+CONNECTOR_RETRY_QUICK_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_QUICK_MAX_SECONDS", 15))
+CONNECTOR_RETRY_BASE_SECONDS = float(os.environ.get("CONNECTOR_RETRY_BASE_SECONDS", 60))
 CONNECTOR_RETRY_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_MAX_SECONDS", 3600))
-CONNECTOR_DELIVERY_MAX_ATTEMPTS = env_int("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 12)
+CONNECTOR_DELIVERY_MAX_ATTEMPTS = env_int("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 25)
+CONNECTOR_OUTAGE_PROBE_MAX_SECONDS = float(os.environ.get("CONNECTOR_OUTAGE_PROBE_MAX_SECONDS", 60))
 CONNECTOR_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CONNECTOR_RETRY_AFTER_MAX_SECONDS", 3600))
 CONNECTOR_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("CONNECTOR_CLAIM_TIMEOUT_SECONDS", 300))
 # One turn of the delivery loop task: a stopping worker waits at most this long for it. Rows

@@ -15,6 +15,7 @@ from integrations.services.retention import history_prune
 from integrations.sync import conf
 from integrations.sync.delivery.claim import integrations_with_due_rows, outbox_sweep
 from integrations.sync.delivery.deliver import deliver_integration
+from integrations.sync.delivery.recheck import outbox_recheck
 from integrations.sync.delivery.release import pending_releases_run
 from integrations.sync.delivery.wake import (
     delivery_enqueue,
@@ -38,13 +39,15 @@ def deliver_integration_task(integration_id: int) -> dict:
 
 
 def outbox_sweep_task() -> dict:
-    """Periodic: re-queue rows of dead workers, kick destinations with due rows, release."""
+    """Periodic: re-queue rows of dead workers, kick destinations with due rows, release, and
+    follow up what went out incomplete (recheck.py)."""
     requeued = outbox_sweep(older_than_seconds=conf.claim_timeout_seconds())
     due = integrations_with_due_rows()
     for integration_id in due:
         delivery_enqueue(integration_id=integration_id)
     released = pending_releases_run()
-    return {"requeued": requeued, "kicked": len(due), "releases": released}
+    followed = outbox_recheck()
+    return {"requeued": requeued, "kicked": len(due), "releases": released, **followed}
 
 
 def fetch_integration_task(integration_id: int) -> dict:

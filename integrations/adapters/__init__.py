@@ -16,5 +16,9 @@ def adapter_class(kind: str) -> type[Adapter]:
 
 def adapter_for(integration) -> Adapter:
     """A ready adapter for an integration in api mode (base URL and decrypted token)."""
-    config = AdapterConfig(base_url=integration.base_url, token=integration.credentials)
+    from integrations.sync import conf
+
+    connect, read = conf.platform_timeouts()
+    config = AdapterConfig(base_url=integration.base_url, token=integration.credentials,
+                           timeout_connect=connect, timeout_read=read)
     return adapter_class(integration.platform.adapter)(config)

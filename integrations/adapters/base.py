@@ -111,12 +111,24 @@ class Adapter:
     def list_lead_sources(self) -> list[RemoteLeadSourceRecord]:
         raise NotImplementedError
 
-    def create_lead_source(self, name: str) -> RemoteLeadSourceRecord:
-        """Create a lead source; raises AdapterError(permanent=True) if the platform cannot."""
+    def create_lead_source(
+        self, name: str, *, idempotency_key: str | None = None
+    ) -> RemoteLeadSourceRecord:
+        """Create a lead source; raises AdapterError(permanent=True) if the platform cannot.
+
+        The same `idempotency_key` on every retry: a platform answers it with the source the
+        first request created.
+        """
         raise NotImplementedError
 
     def create_record(self, kind: str, fields: dict[str, Any], *, idempotency_key: str) -> str:
-        """Create a prospect or member (kind 'prospect'|'member'); returns the platform's id."""
+        """Create a prospect or member (kind 'prospect'|'member'); returns the platform's id.
+
+        Retried with the same `idempotency_key` (platform-contract.md): the platform answers a
+        repeated key with the record the first request created, so a create whose answer was
+        lost is never made twice, and nothing is ever looked up by a query the contract does
+        not define. Raises AdapterError.
+        """
         raise NotImplementedError
 
     def update_record(self, kind: str, external_id: str, fields: dict[str, Any]) -> None:
@@ -126,10 +138,6 @@ class Adapter:
         """Erase a person at the platform (only where `capabilities.erase_records`); raises
         AdapterError."""
         raise NotImplementedError
-
-    def find_record(self, kind: str, idempotency_key: str) -> str | None:
-        """The id of a record created earlier under this key, if the platform has it."""
-        return None
 
     def list_changed(self, kind: str, *, since: str | None, cursor: str | None) -> ChangesPage:
         raise NotImplementedError

@@ -76,10 +76,13 @@ class RestAdapter(Adapter):
             for item in _results(page)
         ]
 
-    def create_lead_source(self, name: str) -> RemoteLeadSourceRecord:
+    def create_lead_source(
+        self, name: str, *, idempotency_key: str | None = None
+    ) -> RemoteLeadSourceRecord:
         """Create a lead source; AdapterError(permanent) when the platform cannot (405)."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         try:
-            data = self._json("POST", "/lead-sources", json={"name": name})
+            data = self._json("POST", "/lead-sources", json={"name": name}, headers=headers)
         except AdapterError as error:
             if error.status == 405:
                 raise AdapterError(
@@ -91,7 +94,8 @@ class RestAdapter(Adapter):
     # --- records --------------------------------------------------------------------------
 
     def create_record(self, kind: str, fields: dict[str, Any], *, idempotency_key: str) -> str:
-        """POST the record with an Idempotency-Key; returns the platform's id."""
+        """POST the record with its Idempotency-Key (the same on every retry); returns the
+        platform's id, the first record's when the key was seen before. Raises AdapterError."""
         data = self._json(
             "POST", _path(kind), json=fields, headers={"Idempotency-Key": idempotency_key}
         )
@@ -100,12 +104,6 @@ class RestAdapter(Adapter):
     def update_record(self, kind: str, external_id: str, fields: dict[str, Any]) -> None:
         """PUT the record's fields; raises AdapterError (404 is permanent)."""
         self._call("PUT", f"{_path(kind)}/{quote(str(external_id), safe='')}", json=fields)
-
-    def find_record(self, kind: str, idempotency_key: str) -> str | None:
-        """The id of the record created under this key, or None."""
-        page = self._json("GET", _path(kind), params={"idempotency_key": idempotency_key})
-        results = _results(page)
-        return str(_id(results[0])) if results else None
 
     def list_changed(self, kind: str, *, since: str | None, cursor: str | None) -> ChangesPage:
         """One page of records changed at or after `since` (ISO 8601), from `cursor`."""

@@ -198,11 +198,12 @@ def outbox_fan_out(
 
 def receivers_locked(
     *, client_id: str, sender_id: int, kind: str
-) -> list[tuple[int, bool, bool]]:
-    """(id, include_secondary_members, reads_feed) of the sender and of the client's enabled
-    integrations that receive `kind`, locked against deletion until the transaction ends
-    (`FOR KEY SHARE`, models/integrity.py). `reads_feed`: a push integration without an
-    active webhook (it reads the change feed).
+) -> list[tuple[int, bool, bool, bool]]:
+    """(id, include_secondary_members, reads_feed, takes_refs) of the sender and of the
+    client's enabled integrations that receive `kind`, locked against deletion until the
+    transaction ends (`FOR KEY SHARE`, models/integrity.py). `reads_feed`: a push integration
+    without an active webhook (it reads the change feed); `takes_refs`: it takes the staff
+    owner or the lead source.
 
     Whether a receiver reads the feed holds until this transaction ends: a webhook is
     switched on or off only under `routing.feed_switch_lock`, which waits for this lock.
@@ -213,7 +214,8 @@ def receivers_locked(
     lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
     sql = (
         f"SELECT i.id, i.include_secondary_members, i.mode <> %s AND NOT EXISTS"  # noqa: S608 - names are ours
-        f" (SELECT 1 FROM {hooks} w WHERE w.integration_id = i.id AND w.active)"
+        f" (SELECT 1 FROM {hooks} w WHERE w.integration_id = i.id AND w.active),"
+        " i.staff_owner OR i.lead_source"
         f" FROM {table} i WHERE i.client_id = %s AND (i.id = %s OR (i.enabled"
         " AND i.direction IN (%s, %s) AND i.data IN (%s, %s)))"
         f" ORDER BY i.id{lock}"
@@ -221,7 +223,10 @@ def receivers_locked(
     params: list[Any] = [Mode.API, client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(pk, bool(secondary), bool(feed)) for pk, secondary, feed in cursor.fetchall()]
+        return [
+            (pk, bool(secondary), bool(feed), bool(refs))
+            for pk, secondary, feed, refs in cursor.fetchall()
+        ]
 
 
 def links_by_external_id(

@@ -87,6 +87,10 @@ class OutboxStatus(models.TextChoices):
     DELIVERED = "delivered", "delivered"
     FAILED = "failed", "failed"
     DISCARDED = "discarded", "discarded"
+    # A feed partner's held event, released: the feed serves rows in order and never one
+    # behind a cursor it handed out, so the event is published as a new row, and this one is
+    # never served (`delivery/feed_rows.py`).
+    SUPERSEDED = "superseded", "released as a newer delivery"
 
 
 class OutboxRow(models.Model):
@@ -136,6 +140,9 @@ class OutboxRow(models.Model):
     # Delivered without its owner (policy "send without owner"): when the staff mapping is
     # made later, the owner follows as an update and this flag is cleared.
     sent_without_owner = models.BooleanField(default=False, db_default=False)
+    # Delivered without its lead source (no mapping there, and the platform cannot create
+    # it): when the lead source gets a mapping, it follows as an update (delivery/recheck.py).
+    sent_without_lead_source = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -164,6 +171,14 @@ class OutboxRow(models.Model):
                 condition=models.Q(status__in=["held", "sending", "failed"]),
                 name="outbox_open",
             ),
+            # Rows delivered incomplete, which the periodic recheck follows up: few, and
+            # none written by ingest unless a feed partner cannot translate an owner/source.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(sent_without_owner=True)
+                | models.Q(sent_without_lead_source=True),
+                name="outbox_incomplete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,6 +196,7 @@ class SyncRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", "running"
         SUCCEEDED = "succeeded", "succeeded"
+        PARTIAL = "partial", "partial (some of it failed; tried again soon)"
         FAILED = "failed", "failed"
 
     integration = models.ForeignKey(

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from integrations.sandbox.store import KINDS, Faults, SandboxStore
+from integrations.sandbox.store import KINDS, FaultRule, Faults, SandboxStore
 
 MAX_BODY = 1024 * 1024
 DEFAULT_PAGE = 100
@@ -74,22 +74,44 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox = self.server.sandbox
         faults = sandbox.faults
         body = self._read_body()
+        route = _route_name(self.path)
+        rule = faults.rule_for(method, route)
+        before, after = (None, rule) if rule and rule.after_work else (rule, None)
         status, payload, headers = 500, {"detail": "Unexpected error"}, {}
         try:
             self._inject_faults(faults)
+            if before is not None and not self._rule_apply(before):
+                return
             self._authorize(sandbox.token)
             status, payload = sandbox.route(method, self.path, body, dict(self.headers.items()))
+            if after is not None and not self._rule_apply(after):
+                return
         except ApiError as error:
             status, payload, headers = error.status, {"detail": error.detail}, error.headers
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
-        route = _route_name(self.path)
         sandbox.store.stats[f"{method} {route} {status}"] += 1
         if faults.drop_rate and random.random() < faults.drop_rate:  # noqa: S311 - fault injection
             sandbox.store.stats["dropped"] += 1
             self.close_connection = True
             return
         self._answer(status, payload, headers)
+
+    def _rule_apply(self, rule: FaultRule) -> bool:
+        """Inject a targeted fault; False when the connection is to be closed unanswered."""
+        stats = self.server.sandbox.store.stats
+        stats[f"fault {rule.method} {rule.path} {rule.fault}"] += 1
+        if rule.fault == "500":
+            raise ApiError(500, "Injected failure")
+        if rule.fault == "429":
+            raise ApiError(429, "Too many requests", {"Retry-After": "1"})
+        if rule.fault == "timeout":
+            time.sleep(rule.seconds)  # the client has given up by now
+            if not rule.after_work:
+                raise ApiError(500, "Injected timeout")
+            return True
+        self.close_connection = True  # "drop"
+        return False
 
     def _read_body(self) -> bytes | None:
         length = self.headers.get("Content-Length")
@@ -119,8 +141,11 @@ class _Handler(BaseHTTPRequestHandler):
         if data:
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
+            self.close_connection = True
 
 
 def _route_name(path: str) -> str:
@@ -206,10 +231,11 @@ class SandboxServer:
         if path == "/staff" and method == "GET":
             results, cursor = self.store.staff_page(query.get("cursor"), self.staff_page_size)
             return 200, {"results": results, "next_cursor": cursor}
+        key = {k.lower(): v for k, v in headers.items()}.get("idempotency-key") or None
         if path == "/lead-sources":
-            return self._lead_sources(method, body)
+            return self._lead_sources(method, body, key)
         if path.lstrip("/") in KINDS:
-            return self._records(method, KINDS[path.lstrip("/")], query, body, headers)
+            return self._records(method, KINDS[path.lstrip("/")], query, body, key)
         match = _RECORD_PATH.match(path)
         if match and method == "PUT":
             return self._record_update(KINDS[match.group(1)], match.group(2), body)
@@ -220,7 +246,7 @@ class SandboxServer:
             return 200, {k: v for k, v in record.items() if not k.startswith("_")}
         raise ApiError(404 if method == "GET" else 405, f"No route for {method} {path}")
 
-    def _lead_sources(self, method: str, body: bytes) -> tuple[int, Any]:
+    def _lead_sources(self, method: str, body: bytes, key: str | None) -> tuple[int, Any]:
         if method == "GET":
             with self.store.lock:
                 return 200, {"results": [dict(s) for s in self.store.lead_sources.values()]}
@@ -231,25 +257,23 @@ class SandboxServer:
         name = _json_object(body).get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise ApiError(422, "name is required (a text of at most 200 characters)")
-        source, created = self.store.lead_source_create(name.strip())
+        source, created = self.store.lead_source_create(name.strip(), idempotency_key=key)
         return (201 if created else 200), {"id": source["id"], "name": source["name"]}
 
     def _records(
-        self, method: str, kind: str, query: dict[str, str], body: bytes, headers: dict[str, str]
+        self, method: str, kind: str, query: dict[str, str], body: bytes, key: str | None
     ) -> tuple[int, Any]:
         if method == "GET":
             return 200, self._records_list(kind, query)
         if method != "POST":
             raise ApiError(405, "Method not allowed")
         fields = _valid_record(_json_object(body))
-        key = {k.lower(): v for k, v in headers.items()}.get("idempotency-key") or None
-        record, _created = self.store.record_create(kind, fields, key)
-        return 201, {"id": record["id"]}
+        # A repeated Idempotency-Key is answered with the record the first request created
+        # (platform-contract.md): 200 and the same id, never a second record.
+        record, created = self.store.record_create(kind, fields, key)
+        return (201 if created else 200), {"id": record["id"]}
 
     def _records_list(self, kind: str, query: dict[str, str]) -> dict[str, Any]:
-        if query.get("idempotency_key"):
-            found = self.store.record_by_key(kind, query["idempotency_key"])
-            return {"results": [found] if found else [], "next_cursor": None}
         since = None
         if query.get("updated_since"):
             try:

@@ -10,7 +10,7 @@ import csv
 import itertools
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,35 @@ KINDS = {"prospects": "prospect", "members": "member"}
 STAFF_COLUMNS = ("external_id", "first_name", "last_name", "email", "active")
 _TRUE = {"1", "true", "yes", "y", "t", "on", ""}
 _FALSE = {"0", "false", "no", "n", "f", "off"}
+
+
+FAULT_KINDS = ("500", "429", "timeout", "drop")
+_RULES_LOCK = threading.Lock()
+
+
+@dataclass
+class FaultRule:
+    """Trouble for the next `times` requests of one call, e.g. `POST /lead-sources` (or for
+    every `every`-th of them).
+
+    `fault`: "500", "429" (with Retry-After: 1), "timeout" (the answer comes `seconds` late,
+    beyond a client's read timeout) or "drop" (the connection is closed without an answer).
+    `after_work`: the platform does the work first (the record is created, only the answer is
+    lost), as a real platform does when it fails on the way out; otherwise nothing is done.
+    """
+
+    method: str
+    path: str  # as in the stats: "/prospects", "/prospects/{id}", "/lead-sources"
+    fault: str
+    times: int = 1
+    after_work: bool = False
+    seconds: float = 2.0
+    every: int = 1  # only every n-th request of the call (2: one in two fails)
+    seen: int = 0
+
+    def __post_init__(self) -> None:
+        if self.fault not in FAULT_KINDS:
+            raise ValueError(f"fault must be one of {', '.join(FAULT_KINDS)}, not {self.fault!r}")
 
 
 @dataclass
@@ -30,6 +59,19 @@ class Faults:
     latency_ms: int = 0  # every answer waits this long
     drop_rate: float = 0.0  # share of requests whose connection is closed after doing the work
     can_create_lead_sources: bool = True
+    rules: list[FaultRule] = field(default_factory=list)  # targeted faults, used up in order
+
+    def rule_for(self, method: str, path: str) -> FaultRule | None:
+        """The first rule for this call with requests left (counted down), or None."""
+        with _RULES_LOCK:
+            for rule in self.rules:
+                if rule.times > 0 and (rule.method, rule.path) == (method, path):
+                    rule.seen += 1
+                    if (rule.seen - 1) % rule.every:
+                        continue
+                    rule.times -= 1
+                    return rule
+        return None
 
 
 class SandboxStore:
@@ -47,6 +89,8 @@ class SandboxStore:
         self.records: dict[str, dict[str, dict[str, Any]]] = {"prospect": {}, "member": {}}
         self.by_key: dict[tuple[str, str], str] = {}
         self.stats: Counter[str] = Counter()  # "POST /prospects 201" -> count
+        # Every write in the order it happened: (kind, id, "create" | "update", fields).
+        self.journal: list[tuple[str, str, str, dict[str, Any]]] = []
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._last_time = datetime.now(UTC) - timedelta(seconds=1)
@@ -87,14 +131,21 @@ class SandboxStore:
             more = start + page_size < len(self.staff)
         return page, (str(start + page_size) if more else None)
 
-    def lead_source_create(self, name: str, *, id: str | None = None) -> tuple[dict, bool]:
-        """The lead source with this name (case-insensitive), created if new."""
+    def lead_source_create(
+        self, name: str, *, id: str | None = None, idempotency_key: str | None = None
+    ) -> tuple[dict, bool]:
+        """The lead source with this name (case-insensitive), created if new; a known
+        idempotency key returns the source its first request created."""
         with self.lock:
+            if idempotency_key and ("lead_source", idempotency_key) in self.by_key:
+                return dict(self.lead_sources[self.by_key[("lead_source", idempotency_key)]]), False
             for source in self.lead_sources.values():
                 if source["name"].casefold() == name.casefold():
                     return dict(source), False
             new_id = str(id) if id else f"LS{next(self._ids)}"
             self.lead_sources[new_id] = {"id": new_id, "name": name, "active": True}
+            if idempotency_key:
+                self.by_key[("lead_source", idempotency_key)] = new_id
             return dict(self.lead_sources[new_id]), True
 
     # --- records --------------------------------------------------------------------------
@@ -117,12 +168,13 @@ class SandboxStore:
         """(record, created): a known idempotency key returns the first record again."""
         with self.lock:
             if idempotency_key and (kind, idempotency_key) in self.by_key:
-                return dict(self.records[kind][self.by_key[(kind, idempotency_key)]]), False
+                return _public(self.records[kind][self.by_key[(kind, idempotency_key)]]), False
             new_id = f"{kind[0].upper()}{next(self._ids)}"
             record = {**_clean(fields), "id": new_id, **self._stamp(), "_key": idempotency_key}
             self.records[kind][new_id] = record
             if idempotency_key:
                 self.by_key[(kind, idempotency_key)] = new_id
+            self.journal.append((kind, new_id, "create", _clean(fields)))
             return _public(record), True
 
     def record_update(self, kind: str, record_id: str, fields: dict[str, Any]) -> dict | None:
@@ -132,12 +184,8 @@ class SandboxStore:
                 return None
             record.update(_clean(fields))
             record.update(self._stamp())
+            self.journal.append((kind, record_id, "update", _clean(fields)))
             return _public(record)
-
-    def record_by_key(self, kind: str, key: str) -> dict | None:
-        with self.lock:
-            record_id = self.by_key.get((kind, key))
-            return _public(self.records[kind][record_id]) if record_id else None
 
     def all_records(self, kind: str) -> list[dict[str, Any]]:
         """Every record of a kind, oldest change first (what tests inspect)."""

@@ -1,6 +1,6 @@
 """Keeping history only as long as promised (issue 19): pruning, in small batches.
 
-Delivered (and discarded) outbox rows and their change snapshots are kept as long as the feed
+Delivered (discarded, superseded) outbox rows and their change snapshots are kept as long as the feed
 promises events (`CONNECTOR_FEED_RETENTION_DAYS`, 30), sync runs, connector-log lines and audit
 rows as long as their own settings say. Rows still waiting (pending, held, sending, failed) are
 never pruned, nor the changes they refer to.
@@ -29,7 +29,7 @@ from integrations.db.retention import changes_delete
 from integrations.models import AuditEntry, Change, FeedRetention, LogEntry, OutboxRow, SyncRun
 from integrations.models.sync import OutboxStatus
 
-PRUNABLE = (OutboxStatus.DELIVERED, OutboxStatus.DISCARDED)
+PRUNABLE = (OutboxStatus.DELIVERED, OutboxStatus.DISCARDED, OutboxStatus.SUPERSEDED)
 WINDOW = 5000  # ids per transaction
 # After each window the pruner rests as long again: at most half a core, so a backlog of
 # millions of rows takes minutes, not the ingest's CPU (benchmarks/retention_prune.py).

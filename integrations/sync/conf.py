@@ -15,8 +15,24 @@ def setting(name: str, default):
     return getattr(settings, name, default)
 
 
+def quick_retry_base_seconds() -> float:
+    """The first retry of a temporary failure at an `api` platform comes this soon."""
+    return float(setting("CONNECTOR_RETRY_QUICK_BASE_SECONDS", 1.0))
+
+
+def quick_retry_max_seconds() -> float:
+    """Quick retries grow to at most this: a random fault is not an outage."""
+    return float(setting("CONNECTOR_RETRY_QUICK_MAX_SECONDS", 15.0))
+
+
+def quick_attempts() -> int:
+    """Attempts on the quick schedule; a delivery still failing then moves to the long one."""
+    return int(setting("CONNECTOR_RETRY_QUICK_ATTEMPTS", 15))
+
+
 def retry_base_seconds() -> float:
-    return float(setting("CONNECTOR_RETRY_BASE_SECONDS", 5.0))
+    """The long schedule's first delay (it doubles from there up to `retry_max_seconds`)."""
+    return float(setting("CONNECTOR_RETRY_BASE_SECONDS", 60.0))
 
 
 def retry_max_seconds() -> float:
@@ -24,8 +40,55 @@ def retry_max_seconds() -> float:
 
 
 def max_attempts() -> int:
-    """Attempts at an `api` platform before a delivery ends failed."""
-    return int(setting("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 12))
+    """Attempts at an `api` platform before a delivery ends failed (quick, then long: ~4-5 h).
+
+    Attempts made while the platform is down (an outage, `health.py`) are not counted: they
+    say nothing about the record.
+    """
+    return int(setting("CONNECTOR_DELIVERY_MAX_ATTEMPTS", 25))
+
+
+def outage_after_failures() -> int:
+    """Temporary failures in a row, with no success in between, that make a platform *down*."""
+    return int(setting("CONNECTOR_OUTAGE_AFTER_FAILURES", 10))
+
+
+def outage_quiet_seconds() -> float:
+    """...and no success for at least this long (a burst of random faults is not an outage)."""
+    return float(setting("CONNECTOR_OUTAGE_QUIET_SECONDS", 5.0))
+
+
+def outage_probe_base_seconds() -> float:
+    """While a platform is down one small batch probes it: first after this, then doubling."""
+    return float(setting("CONNECTOR_OUTAGE_PROBE_BASE_SECONDS", 5.0))
+
+
+def outage_probe_max_seconds() -> float:
+    """The longest wait between probes: a platform back up is noticed within this."""
+    return float(setting("CONNECTOR_OUTAGE_PROBE_MAX_SECONDS", 60.0))
+
+
+def platform_timeouts() -> tuple[float, float]:
+    """(connect, read) seconds of every call to an `api` platform."""
+    return (
+        float(setting("CONNECTOR_PLATFORM_CONNECT_TIMEOUT_SECONDS", 3.0)),
+        float(setting("CONNECTOR_PLATFORM_READ_TIMEOUT_SECONDS", 10.0)),
+    )
+
+
+def fetch_retry_delays() -> tuple[float, ...]:
+    """Within a fetch, a call that failed for a temporary reason is tried again after these."""
+    return tuple(setting("CONNECTOR_FETCH_RETRY_DELAYS", (0.5, 1.0, 2.0)))
+
+
+def fetch_retry_soon_seconds() -> float:
+    """A fetch that could not get everything runs again this soon (not at its next interval)."""
+    return float(setting("CONNECTOR_FETCH_RETRY_SOON_SECONDS", 60.0))
+
+
+def fetch_invalid_retry_hours() -> float:
+    """An invalid fetched record holds the fetch cursor back (it is fetched again) this long."""
+    return float(setting("CONNECTOR_FETCH_INVALID_RETRY_HOURS", 24.0))
 
 
 def retry_after_cap_seconds() -> float:

@@ -11,8 +11,14 @@ from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 @pytest.fixture(autouse=True)
 def fast_sync(settings):
     """Backoff in milliseconds so fault tests finish quickly; behaviour is otherwise real."""
+    settings.CONNECTOR_RETRY_QUICK_BASE_SECONDS = 0.01
+    settings.CONNECTOR_RETRY_QUICK_MAX_SECONDS = 0.05
     settings.CONNECTOR_RETRY_BASE_SECONDS = 0.02
     settings.CONNECTOR_RETRY_MAX_SECONDS = 0.2
+    settings.CONNECTOR_OUTAGE_PROBE_BASE_SECONDS = 0.02
+    settings.CONNECTOR_OUTAGE_PROBE_MAX_SECONDS = 0.2
+    settings.CONNECTOR_OUTAGE_QUIET_SECONDS = 0.05
+    settings.CONNECTOR_FETCH_RETRY_DELAYS = (0.01, 0.02, 0.04)
     settings.CONNECTOR_RETRY_AFTER_MAX_SECONDS = 0.5
     settings.CONNECTOR_WEBHOOK_RETRY_SCHEDULE = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07]
     settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True
@@ -46,3 +52,17 @@ def destination(club, intouch):
         base_url="http://127.0.0.1:9",
         credentials="token-x",
     )
+
+
+@pytest.fixture
+def commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Run a step, then what it queued for after commit (django-q2 tasks inline)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+    def run(step, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return step(*args, **kwargs)
+
+    return run

@@ -47,10 +47,8 @@ class FakePlatform(Adapter):
         self._maybe_fail()
         self.records[external_id].update(fields)
 
-    def find_record(self, kind: str, idempotency_key: str) -> str | None:
-        return self.by_key.get(idempotency_key)
-
-    def create_lead_source(self, name: str) -> RemoteLeadSourceRecord:
+    def create_lead_source(self, name: str, *, idempotency_key: str | None = None
+                           ) -> RemoteLeadSourceRecord:
         self.calls.append(("create_lead_source", name))
         new_id = f"LS{len(self.lead_sources) + 1}"
         self.lead_sources[new_id] = name

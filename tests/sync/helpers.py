@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from integrations.models import Change, Integration, OutboxRow, Prospect
 from integrations.records.shape import record_snapshot
-from mappings.models import MappingStatus, RemoteStaff, StaffPerson
+from mappings.models import (
+    LeadSource,
+    LeadSourceMapping,
+    MappingStatus,
+    RemoteLeadSource,
+    RemoteStaff,
+    StaffPerson,
+)
 
 
 def prospect_row(
@@ -44,3 +51,17 @@ def same_person(*remotes: RemoteStaff) -> StaffPerson:
         remote.mapping.status = MappingStatus.MATCHED
         remote.mapping.save()
     return person
+
+
+def same_lead_source(*remotes: RemoteLeadSource) -> LeadSource:
+    """Map remote lead sources of several integrations to one of the client's (as matching
+    does, or a person in the admin)."""
+    first = remotes[0]
+    source, _ = LeadSource.objects.get_or_create(
+        client_id=first.integration.client_id, normalized_name=first.name.lower(),
+        defaults={"name": first.name})
+    for remote in remotes:
+        LeadSourceMapping.objects.update_or_create(remote=remote, defaults={
+            "integration": remote.integration, "lead_source": source,
+            "status": MappingStatus.MATCHED})
+    return source

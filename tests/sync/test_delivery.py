@@ -14,7 +14,7 @@ from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect, Syn
 from integrations.sync.delivery.deliver import deliver_integration
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory
 from tests.sync.fakes import FakePlatform
-from tests.sync.helpers import prospect_row, same_person
+from tests.sync.helpers import prospect_row, same_lead_source, same_person
 
 
 @pytest.fixture
@@ -238,3 +238,65 @@ def test_a_rendering_crash_is_retried_later_not_stranded(destination, platform, 
     assert deliver(destination) == {"retry": 1}
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "Internal error: KeyError")
+
+
+def test_a_lead_source_without_a_mapping_follows_as_an_update_once_mapped(
+    destination, source, platform, events
+):
+    from integrations.sync.delivery.recheck import outbox_recheck
+
+    destination.platform.can_create_lead_sources = False  # it cannot be created there
+    destination.platform.save()
+    promo = RemoteLeadSourceFactory(integration=source, external_id="ACLS-5", name="Spring promo")
+    row = prospect_row(destination=destination, lead_source=promo)
+
+    deliver(destination)
+
+    assert "lead_source_id" not in platform.calls[0][2]
+    row.refresh_from_db()
+    assert row.status == "delivered" and row.sent_without_lead_source
+    assert "without its lead source “Spring promo”" in LogEntry.objects.get(level="warning").summary
+    assert outbox_recheck()["updates"] == 0  # nothing to send yet
+
+    # Someone creates it at the platform; the next roster and matching map it.
+    same_lead_source(promo, RemoteLeadSourceFactory(integration=destination,
+                                                    external_id="IT-LS-9", name="Spring promo"))
+    assert outbox_recheck()["updates"] == 1
+
+    assert deliver(destination)["delivered"] == 1
+    assert platform.calls[-1][0] == "update"
+    assert platform.calls[-1][2]["lead_source_id"] == "IT-LS-9"
+    assert not OutboxRow.objects.filter(sent_without_lead_source=True).exists()
+
+
+def test_a_platform_failing_every_call_is_down_its_rows_wait_for_a_probe(
+    destination, platform, events, settings
+):
+    import time
+
+    settings.CONNECTOR_OUTAGE_AFTER_FAILURES = 5
+    settings.CONNECTOR_OUTAGE_QUIET_SECONDS = 0
+    settings.CONNECTOR_OUTAGE_PROBE_BASE_SECONDS = 0.3
+    rows = [prospect_row(destination=destination) for _ in range(20)]
+    platform.faults.extend(AdapterError("Connection refused") for _ in range(30))
+
+    counts = deliver(destination)
+
+    assert counts["waiting"] == 20 and len(platform.calls) == 8  # one round of calls
+    assert set(OutboxRow.objects.values_list("status", "attempts")) == {("pending", 0)}
+    assert "the platform is down" in OutboxRow.objects.get(pk=rows[0].pk).last_error
+    down = LogEntry.objects.get(level="error")
+    assert down.summary.endswith("is not answering: deliveries wait and go out when it is back.")
+    assert deliver(destination) == {"down": 1} and len(platform.calls) == 8  # no hammering
+
+    time.sleep(0.35)
+    OutboxRow.objects.update(next_attempt_at=None)
+    assert deliver(destination)["waiting"] == 8  # the probe: one round, failed
+    assert len(platform.calls) == 16
+
+    platform.faults.clear()  # back
+    time.sleep(0.7)
+    OutboxRow.objects.update(next_attempt_at=None)
+    assert deliver(destination)["delivered"] == 20
+    assert LogEntry.objects.filter(level="info", summary__contains="answers again").exists()
+    assert set(OutboxRow.objects.values_list("attempts", flat=True)) == {1}

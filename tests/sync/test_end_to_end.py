@@ -11,7 +11,6 @@ import uuid
 
 import pytest
 import requests
-from django_q.conf import Conf
 
 from integrations.models import OutboxRow, Prospect
 from integrations.sandbox import SandboxServer, SandboxStore
@@ -28,18 +27,6 @@ pytestmark = [
     # threads at teardown (a known quirk, harmless): not this module's behaviour.
     pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
-
-
-@pytest.fixture
-def commit(monkeypatch, django_capture_on_commit_callbacks):
-    """Run a step, then what it queued for after commit (django-q2 tasks inline)."""
-    monkeypatch.setattr(Conf, "SYNC", True)
-
-    def run(step, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return step(*args, **kwargs)
-
-    return run
 
 
 @pytest.fixture

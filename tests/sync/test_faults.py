@@ -92,21 +92,28 @@ def test_flaky_rate_limited_platform_gets_every_prospect_exactly_once(pair, sand
 
 
 def test_platform_down_for_a_while_gets_everything_when_back(pair, sandbox, settings):
-    settings.CONNECTOR_DELIVERY_MAX_ATTEMPTS = 100
+    settings.CONNECTOR_DELIVERY_MAX_ATTEMPTS = 20
+    settings.CONNECTOR_OUTAGE_AFTER_FAILURES = 10
     source, destination = pair
     port, store = sandbox.port, sandbox.store
     sandbox.stop()
     push(source, 50)
 
-    for _ in range(5):  # tries while it is down: connection refused, retried later
+    for _ in range(5):  # tries while it is down: connection refused, then only probes
         deliver_all_due(budget_seconds=0.3)
         time.sleep(0.1)
-    waiting = OutboxRow.objects.filter(status="pending", attempts__gt=0).count()
-    assert waiting == 50 and not store.all_records("prospect")
+    rows = OutboxRow.objects.all()
+    assert rows.filter(status="pending").count() == 50 and not store.all_records("prospect")
+    # It is not the records' fault: the attempts made once it was known down are not counted.
+    assert max(rows.values_list("attempts", flat=True)) <= settings.CONNECTOR_OUTAGE_AFTER_FAILURES
+    assert "the platform is down" in rows.order_by("id").first().last_error
+    down = LogEntry.objects.get(level="error", integration=destination)
+    assert down.summary == "InTouch is not answering: deliveries wait and go out when it is back."
 
     with SandboxServer(token=TOKEN, store=store, port=port):
         deliver_until(all_delivered, seconds=30)
         assert len(arrived_names_of(store)) == 50
+    assert LogEntry.objects.filter(level="info", summary__startswith="InTouch answers again")
 
 
 def arrived_names_of(store) -> Counter[str]:
@@ -141,11 +148,14 @@ def _worker(env: dict) -> subprocess.Popen:
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sandbox):
+    """Issue 21, shortened: 30 % random 500s, a worker SIGKILLed and started again; every
+    prospect arrives exactly once, soon. The restarted worker takes back the dead one's claims
+    at once (its process is gone), not after the claim timeout (left at its default, 300 s).
+    benchmarks/sync_faults.py measures the same with the production retry schedule."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a database it can share (PostgreSQL)")
     source, destination = pair
-    sandbox.faults = Faults(latency_ms=15)  # slow enough to kill it mid-batch
-    push(source, 200)
+    sandbox.faults = Faults(latency_ms=10, fail_rate=0.3)  # slow enough to kill it mid-batch
     db = django_settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -153,11 +163,14 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
         f"{db['PORT'] or 5432}/{db['NAME']}",
         "DJANGO_DEBUG": "1",
         "CONNECTOR_ALLOW_LOOPBACK_URLS": "1",
-        "CONNECTOR_CLAIM_TIMEOUT_SECONDS": "1",
+        "CONNECTOR_RETRY_QUICK_BASE_SECONDS": "0.1",
+        "CONNECTOR_RETRY_QUICK_MAX_SECONDS": "1",
     }
+    push(source, 300)
+    pushed = time.monotonic()
     worker = _worker(env)
     deadline = time.monotonic() + 30
-    while len(sandbox.store.all_records("prospect")) < 40 and time.monotonic() < deadline:
+    while len(sandbox.store.all_records("prospect")) < 60 and time.monotonic() < deadline:
         time.sleep(0.05)
     worker.send_signal(signal.SIGKILL)
     worker.wait()
@@ -166,7 +179,7 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
 
     worker = _worker(env)
     try:
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 60
         while not all_delivered() and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
@@ -174,5 +187,6 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
         worker.wait(10)
 
     names = arrived_names(sandbox)
-    assert len(names) == 200 and set(names.values()) == {1}
-    assert all_delivered()
+    assert len(names) == 300 and set(names.values()) == {1}
+    assert all_delivered() and time.monotonic() - pushed < 60
+    assert sum(n for k, n in sandbox.store.stats.items() if k.endswith(" 500")) > 30

@@ -6,7 +6,7 @@ import pytest
 
 from integrations.models import LogEntry, Prospect, SyncRun
 from integrations.sandbox import SandboxServer, SandboxStore
-from integrations.sync.delivery.backoff import api_retry_delay, webhook_retry_delay
+from integrations.sync.delivery.backoff import webhook_retry_delay
 from integrations.sync.inbound.fetch import integration_fetch
 from mappings.models import RemoteLeadSource, RemoteStaff
 from tests.factories import IntegrationFactory, PlatformFactory
@@ -60,17 +60,73 @@ def test_a_failed_fetch_is_a_failed_run_and_a_line_in_the_log(fetched, platform)
     assert summary.startswith(f"Fetching from {fetched.platform.name} failed: ")
 
 
-def test_backoff_grows_with_jitter_and_honours_retry_after():
-    delays = [api_retry_delay(attempts=n, base=5, cap=3600) for n in (1, 2, 3, 12)]
-    assert 2.5 <= delays[0] <= 5 and 5 <= delays[1] <= 10 and 10 <= delays[2] <= 20
-    assert 1800 <= delays[3] <= 3600
-    assert api_retry_delay(attempts=1, base=5, cap=3600, retry_after=120) >= 120
-    assert api_retry_delay(attempts=1, base=5, cap=3600, retry_after=10**6,
-                           retry_after_cap=600) <= 600
-
-
 def test_webhook_schedule_then_gives_up():
     schedule = (5, 300, 1800, 7200, 18000, 36000, 36000)
     assert 5 <= webhook_retry_delay(attempts=1, schedule=schedule) <= 5.5
     assert 36000 <= webhook_retry_delay(attempts=7, schedule=schedule) <= 39600
     assert webhook_retry_delay(attempts=8, schedule=schedule) is None
+
+
+def test_a_temporary_failure_of_each_call_is_tried_again_within_the_run(fetched, platform):
+    from integrations.sandbox.store import FaultRule
+
+    platform.store.record_create("prospect", {"first_name": "Kim", "last_name": "Park"})
+    platform.faults.rules += [FaultRule("GET", "/staff", "500"),
+                              FaultRule("GET", "/lead-sources", "500"),
+                              FaultRule("GET", "/prospects", "500")]
+
+    counts = integration_fetch(integration_id=fetched.pk)
+
+    assert counts == {"staff": 1, "lead_sources": 1, "prospects_created": 1}
+    assert SyncRun.objects.get(integration=fetched).status == "succeeded"
+    assert all(rule.times == 0 for rule in platform.faults.rules)  # each did fail once
+
+
+def test_a_list_that_keeps_failing_is_a_visible_problem_and_the_rest_is_fetched(
+    fetched, platform
+):
+    from django_q.models import Schedule
+
+    from integrations.sandbox.store import FaultRule
+
+    platform.store.record_create("prospect", {"first_name": "Kim", "last_name": "Park"})
+    platform.faults.rules.append(FaultRule("GET", "/lead-sources", "500", times=100))
+
+    counts = integration_fetch(integration_id=fetched.pk)
+
+    assert counts == {"staff": 1, "lead_sources_failed": 1, "prospects_created": 1}
+    run = SyncRun.objects.get(integration=fetched)
+    assert run.status == "partial"
+    assert run.error == "lead sources: The platform had a problem (500): Injected failure"
+    line = LogEntry.objects.get(level="error", integration=fetched)
+    assert line.summary.startswith(f"Fetching from {fetched.platform.name} was incomplete: ")
+    retry = Schedule.objects.get(name=f"fetch-retry-{fetched.pk}")  # again in a minute
+    assert retry.schedule_type == Schedule.ONCE and retry.func.endswith("fetch_integration_task")
+    fetched.refresh_from_db()
+    assert fetched.last_success_at is None
+
+
+def test_an_invalid_fetched_record_is_logged_and_fetched_again_until_fixed(fetched, platform):
+    bad, _ = platform.store.record_create("prospect", {"first_name": "Kim", "email": "kim@"})
+    platform.store.record_create("prospect", {"first_name": "Lee", "last_name": "Chan"})
+
+    first = integration_fetch(integration_id=fetched.pk)
+    again = integration_fetch(integration_id=fetched.pk)
+
+    assert first == {"staff": 1, "lead_sources": 1, "prospects_invalid": 1,
+                     "prospects_created": 1}
+    assert again["prospects_invalid"] == 1  # the cursor stayed at it: fetched again
+    assert again.get("prospects_created", 0) == 0
+    run = SyncRun.objects.filter(integration=fetched).first()
+    assert run.status == "partial"
+    line = LogEntry.objects.filter(level="error", integration=fetched).first()
+    assert line.summary.startswith("A prospect fetched from ")
+    assert f"{bad['id']} (email: " in line.summary
+
+    platform.store.record_update("prospect", bad["id"], {"email": "kim@example.com"})
+    fixed = integration_fetch(integration_id=fetched.pk)
+
+    assert fixed.get("prospects_created") == 1 and "prospects_invalid" not in fixed
+    assert Prospect.objects.filter(email="kim@example.com").exists()
+    fetched.refresh_from_db()
+    assert "prospect_invalid" not in fetched.fetch_cursor

@@ -10,7 +10,7 @@ from integrations.models import OutboxRow, WebhookEndpoint
 from integrations.sync.delivery.deliver import deliver_integration, transport_of
 from integrations.webhooks.signing import generate_secret
 from tests.factories import IntegrationFactory, PlatformFactory
-from tests.sync.helpers import prospect_row
+from tests.sync.helpers import prospect_row, same_lead_source
 from tests.sync.receiver import WebhookReceiver
 
 
@@ -70,3 +70,27 @@ def test_feed_partner_rows_are_published_without_sending(partner):
     assert deliver_integration(integration_id=partner.pk) == {"published": 1}
     row.refresh_from_db()
     assert row.status == "delivered" and row.delivered_at is not None
+
+
+def test_a_webhook_partner_gets_a_lead_source_mapped_later_as_an_update(partner, source):
+    from integrations.sync.delivery.recheck import outbox_recheck
+    from tests.factories import RemoteLeadSourceFactory
+
+    secret = generate_secret()
+    promo = RemoteLeadSourceFactory(integration=source, external_id="LS-5", name="Spring promo")
+    with WebhookReceiver(secret) as receiver:
+        WebhookEndpoint.objects.create(integration=partner, url=receiver.url, secret=secret)
+        row = prospect_row(destination=partner, lead_source=promo)
+        deliver_until_settled(partner)
+        assert OutboxRow.objects.get(pk=row.pk).sent_without_lead_source
+
+        same_lead_source(promo, RemoteLeadSourceFactory(integration=partner,
+                                                        external_id="HK-LS-1",
+                                                        name="Spring promo"))
+        assert outbox_recheck()["updates"] == 1
+        deliver_until_settled(partner)
+
+    first, update = (event for _, event in receiver.received)
+    assert first["data"]["lead_source"] == {"external_id": None, "name": "Spring promo"}
+    assert update["type"] == "prospect.updated"
+    assert update["data"]["lead_source"] == {"external_id": "HK-LS-1", "name": "Spring promo"}

@@ -121,23 +121,40 @@ def test_same_idempotency_key_creates_one_record(adapter, sandbox):
     assert len(sandbox.store.all_records("prospect")) == 1
 
 
-def test_find_record_by_idempotency_key(adapter):
-    assert adapter.find_record("prospect", "nope") is None
-    created = adapter.create_record("prospect", {"first_name": "Ana"}, idempotency_key="kx")
-    assert adapter.find_record("prospect", "kx") == created
-    assert adapter.find_record("member", "kx") is None
+@pytest.mark.parametrize("fault", ["timeout", "drop", "500"])
+def test_a_create_whose_answer_was_lost_is_retried_with_the_same_key_only(sandbox, fault):
+    """The platform created the record, the answer never came: the retry is the same POST
+    with the same Idempotency-Key (no look-up), answered with the first record."""
+    from integrations.sandbox.store import FaultRule
 
-
-def test_create_after_a_lost_answer_is_found_not_repeated(adapter, sandbox):
-    sandbox.faults.drop_rate = 1.0  # the record is stored, the answer never comes
+    adapter = _adapter(sandbox.base_url, read=0.3)
+    sandbox.faults.rules.append(FaultRule("POST", "/prospects", fault, after_work=True,
+                                          seconds=0.6))
     with pytest.raises(AdapterError) as info:
         adapter.create_record("prospect", {"first_name": "Ana"}, idempotency_key="lost")
     assert not info.value.permanent
-    sandbox.faults.drop_rate = 0.0
-    found = adapter.find_record("prospect", "lost")
-    assert found is not None
-    assert adapter.create_record("prospect", {"first_name": "Ana"}, idempotency_key="lost") == found
-    assert len(sandbox.store.all_records("prospect")) == 1
+    [created] = sandbox.store.all_records("prospect")  # made, though the answer was lost
+
+    again = adapter.create_record("prospect", {"first_name": "Ana"}, idempotency_key="lost")
+    adapter.update_record("prospect", again, {"first_name": "Ana", "last_name": "Lopez"})
+
+    assert again == created["id"]
+    [stored] = sandbox.store.all_records("prospect")
+    assert (stored["id"], stored["last_name"]) == (created["id"], "Lopez")
+    assert sandbox.store.stats["POST /prospects 200"] == 1  # the replay: the first record
+    assert not any(k.startswith("GET /prospects") for k in sandbox.store.stats)
+
+
+def test_lead_source_creation_sends_its_idempotency_key(adapter, sandbox):
+    from integrations.sandbox.store import FaultRule
+
+    sandbox.faults.rules.append(FaultRule("POST", "/lead-sources", "drop", after_work=True))
+    with pytest.raises(AdapterError):
+        adapter.create_lead_source("Spring promo", idempotency_key="ls-1")
+    sandbox.store.lead_sources["LS99"] = {"id": "LS99", "name": "spring promo", "active": True}
+    again = adapter.create_lead_source("Spring Promo", idempotency_key="ls-1")
+    first = next(s for s in sandbox.store.lead_sources.values() if s["name"] == "Spring promo")
+    assert again.id == first["id"]  # by its key, not by a name that came later
 
 
 def test_wrong_token_is_a_permanent_auth_error(sandbox):

@@ -57,12 +57,36 @@ def test_updated_since_is_inclusive_and_ordered(plain, sandbox):
 
 def test_idempotency_key_never_creates_twice(plain, sandbox):
     headers = {"Idempotency-Key": "abc"}
-    first = plain("POST", "/members", json={"first_name": "A"}, headers=headers).json()
-    second = plain("POST", "/members", json={"first_name": "A"}, headers=headers).json()
-    assert first == second
-    assert len(sandbox.store.all_records("member")) == 1
-    found = plain("GET", "/members", params={"idempotency_key": "abc"}).json()["results"]
-    assert [r["id"] for r in found] == [first["id"]]
+    first = plain("POST", "/members", json={"first_name": "A"}, headers=headers)
+    second = plain("POST", "/members", json={"first_name": "B"}, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()  # the record the first request created
+    [member] = sandbox.store.all_records("member")
+    assert member["first_name"] == "A"
+
+
+def test_targeted_faults_hit_one_call_and_are_used_up(plain, sandbox):
+    from integrations.sandbox.store import FaultRule
+
+    sandbox.faults.rules += [FaultRule("POST", "/lead-sources", "500", times=2),
+                             FaultRule("POST", "/prospects", "429")]
+    assert plain("GET", "/lead-sources").status_code == 200
+    assert [plain("POST", "/lead-sources", json={"name": "G"}).status_code
+            for _ in range(3)] == [500, 500, 201]
+    limited = plain("POST", "/prospects", json={"first_name": "A"})
+    assert (limited.status_code, limited.headers["Retry-After"]) == (429, "1")
+    assert sandbox.store.all_records("prospect") == []
+    assert plain("POST", "/prospects", json={"first_name": "A"}).status_code == 201
+
+
+def test_a_timeout_after_the_work_creates_the_record_and_answers_late(plain, sandbox):
+    from integrations.sandbox.store import FaultRule
+
+    sandbox.faults.rules.append(FaultRule("POST", "/prospects", "timeout", after_work=True,
+                                          seconds=0.5))
+    with pytest.raises(requests.Timeout):
+        plain("POST", "/prospects", json={"first_name": "A"}, timeout=0.2)
+    assert len(sandbox.store.all_records("prospect")) == 1
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -70,8 +71,45 @@ def outbox_sweep(*, older_than_seconds: float) -> int:
     creates, updates are idempotent, webhook receivers drop duplicate `webhook-id`s).
     """
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    # Counted as an attempt, so the next one looks the record up before creating it again.
-    return OutboxRow.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=cutoff).update(
+    stale = OutboxRow.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=cutoff)
+    return _requeue(stale) + outbox_sweep_local_dead()
+
+
+def outbox_sweep_local_dead() -> int:
+    """Put back at once the rows claimed by workers of this machine that no longer run.
+
+    A worker killed and started again (or replaced by qcluster) would otherwise leave its
+    batch waiting for the claim timeout (minutes). A claim names its host and process id
+    (`worker_id`); a process of this host that is gone cannot be sending. A pid reused by
+    another process looks alive: those rows wait for the timeout, as before.
+    """
+    host = _WORKER_ID.split(":", 1)[0]
+    claims = set(
+        OutboxRow.objects.filter(status=OutboxStatus.SENDING, claimed_by__startswith=f"{host}:")
+        .values_list("claimed_by", flat=True).distinct()[:100]
+    )
+    dead = [claim for claim in claims if claim != _WORKER_ID and not _alive(claim)]
+    if not dead:
+        return 0
+    return _requeue(OutboxRow.objects.filter(status=OutboxStatus.SENDING, claimed_by__in=dead))
+
+
+def _alive(claim: str) -> bool:
+    try:
+        pid = int(claim.split(":")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError):
+        return True  # not a claim of ours: leave it to the timeout
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def _requeue(rows: Any) -> int:
+    # Counted as an attempt; the create is sent again with the same Idempotency-Key.
+    return rows.update(
         status=OutboxStatus.PENDING,
         claimed_by="",
         next_attempt_at=None,

@@ -22,7 +22,12 @@ class Prepared:
     data: dict[str, Any]
     hold_reason: str = ""
     sent_without_owner: bool = False
+    sent_without_lead_source: bool = False
     warnings: list[str] = field(default_factory=list)
+    # A step before the record call failed for a temporary reason (creating the lead source
+    # answered 500, 429, timed out): the row is retried as a whole, never sent incomplete.
+    failure: AdapterError | None = None
+    failure_prefix: str = ""
 
 
 def event_prepare(
@@ -32,7 +37,8 @@ def event_prepare(
     data: dict[str, Any],
     adapter: Adapter | None,
 ) -> Prepared:
-    """Apply the owner policy and lead-source creation; may say the row must be held."""
+    """Apply the owner policy and lead-source creation; may say the row must be held, or
+    (`failure`) that a step failed for a temporary reason and the row is to be retried."""
     prepared = Prepared(data=dict(data))
     if integration.staff_owner and record.staff_owner_id and not _has_id(data, "staff_owner"):
         _owner_policy(integration=integration, record=record, prepared=prepared)
@@ -103,7 +109,6 @@ def _owner_policy(*, integration: Integration, record: Prospect | Member,
 
 def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
                       prepared: Prepared, adapter: Adapter | None) -> None:
-
     source = record.lead_source
     name = source.name if source else ""
     platform = integration.platform.name
@@ -118,6 +123,10 @@ def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
                 integration=integration, source=source, adapter=adapter
             )
         except AdapterError as error:
+            if not error.permanent:
+                prepared.failure = error
+                prepared.failure_prefix = f"Creating the lead source “{name}” at {platform}: "
+                return
             prepared.warnings.append(
                 f"{record} went to {platform} without its lead source “{name}”: "
                 f"creating it there failed ({error.message})."
@@ -130,3 +139,5 @@ def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
             f"{record} went to {platform} without its lead source “{name}”: "
             "it has no lead-source mapping there."
         )
+    # When the source gets a mapping there, it follows as an update (recheck.py).
+    prepared.sent_without_lead_source = True

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 
 from integrations.db.feed import rows_after_cursor, rows_in_index_order, watermark_now
 from integrations.models import Integration, OutboxRow
+from integrations.models.sync import OutboxStatus
 from integrations.services.retention import feed_pruned_through
 from integrations.sync.delivery.events import events_render
 
@@ -71,8 +72,11 @@ def feed_queryset(*, integration: Integration, after: str | None) -> QuerySet[Ou
     txid, row_id = cursor_decode(after)
     # Only what an event is made of: a page is up to 1,000 rows, and each column loaded is
     # converted 1,000 times (the delivery state's dates were half the cost of a page).
+    # Held rows are never served, and a released one is published as a new row (its held
+    # row superseded): a row made servable later would appear behind cursors handed out.
     rows = (
         OutboxRow.objects.filter(integration=integration)
+        .exclude(status__in=(OutboxStatus.HELD, OutboxStatus.SUPERSEDED))
         .select_related("change")
         .only(*FEED_COLUMNS, "change__data", "change__created_at")
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import F
 from django.utils import timezone
@@ -12,13 +12,14 @@ from integrations.models import Integration, OutboxRow
 from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
 from integrations.sync import conf
-from integrations.sync.delivery.backoff import api_retry_delay, webhook_retry_delay
+from integrations.sync.delivery.backoff import Schedule, api_retry_delay, webhook_retry_delay
 
 DELIVERED = "delivered"
 RETRY = "retry"  # temporary failure: try again later (5xx, timeout, connection error)
 RATE_LIMITED = "rate_limited"  # 429: wait Retry-After; not the record's fault, not counted
 FAILED = "failed"  # permanent: the platform refused the record (4xx)
 HELD = "held"  # waiting for a staff mapping (unmatched-owner policy "hold")
+WAITING = "waiting"  # the platform is down (health.py): retried at the next probe, not counted
 
 
 @dataclass
@@ -27,21 +28,30 @@ class Outcome:
     error: str = ""
     retry_after: float | None = None
     sent_without_owner: bool = False
+    sent_without_lead_source: bool = False
     hold_reason: str = ""
     warnings: list[str] = field(default_factory=list)
     created_external_id: str = ""  # the platform's id of a record this send created
+    # A temporary failure of a call to the platform (not one of ours): counts toward the
+    # platform being down (health.py).
+    platform_failure: bool = False
+    wait_until: float | None = None  # WAITING: the probe time (time.time())
 
 
 def delivered_store(*, rows: list[OutboxRow], outcomes: dict[int, Outcome], worker: str) -> None:
-    """Mark a batch's delivered rows in one statement per owner flag (not one per row)."""
+    """Mark a batch's delivered rows in one statement per pair of flags (not one per row)."""
     now = timezone.now()
-    for flag in (False, True):
-        ids = [row.id for row in rows if outcomes[row.id].sent_without_owner is flag]
-        if ids:
-            OutboxRow.objects.filter(
-                id__in=ids, status=OutboxStatus.SENDING, claimed_by=worker
-            ).update(status=OutboxStatus.DELIVERED, delivered_at=now, last_error="",
-                     attempts=F("attempts") + 1, hold_reason="", sent_without_owner=flag)
+    groups: dict[tuple[bool, bool], list[int]] = {}
+    for row in rows:
+        outcome = outcomes[row.id]
+        flags = (outcome.sent_without_owner, outcome.sent_without_lead_source)
+        groups.setdefault(flags, []).append(row.id)
+    for (no_owner, no_source), ids in groups.items():
+        OutboxRow.objects.filter(
+            id__in=ids, status=OutboxStatus.SENDING, claimed_by=worker
+        ).update(status=OutboxStatus.DELIVERED, delivered_at=now, last_error="",
+                 attempts=F("attempts") + 1, hold_reason="", sent_without_owner=no_owner,
+                 sent_without_lead_source=no_source)
 
 
 def outcome_store(*, row: OutboxRow, integration: Integration, outcome: Outcome, worker: str,
@@ -51,18 +61,23 @@ def outcome_store(*, row: OutboxRow, integration: Integration, outcome: Outcome,
     if outcome.result == DELIVERED:
         mine.update(status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error="",
                     attempts=F("attempts") + 1, hold_reason=outcome.hold_reason,
-                    sent_without_owner=outcome.sent_without_owner)
+                    sent_without_owner=outcome.sent_without_owner,
+                    sent_without_lead_source=outcome.sent_without_lead_source)
         return DELIVERED
     if outcome.result == HELD:
         mine.update(status=OutboxStatus.HELD, hold_reason=outcome.hold_reason[:200],
                     claimed_by="")
         return HELD
     if outcome.result == RATE_LIMITED:
-        delay = min(outcome.retry_after or conf.retry_base_seconds(),
+        delay = min(outcome.retry_after or conf.quick_retry_base_seconds(),
                     conf.retry_after_cap_seconds())
         mine.update(status=OutboxStatus.PENDING, claimed_by="", last_error=outcome.error[:2000],
                     next_attempt_at=timezone.now() + timedelta(seconds=delay))
         return RATE_LIMITED
+    if outcome.result == WAITING:
+        mine.update(status=OutboxStatus.PENDING, claimed_by="", last_error=outcome.error[:2000],
+                    next_attempt_at=_when(outcome.wait_until))
+        return WAITING
     attempts = row.attempts + 1
     retry_in = None if outcome.result == FAILED else _retry_delay(attempts, outcome, webhook)
     if retry_in is None:
@@ -82,9 +97,21 @@ def _retry_delay(attempts: int, outcome: Outcome, webhook: bool) -> float | None
                                    retry_after=outcome.retry_after)
     if attempts >= conf.max_attempts():
         return None
-    return api_retry_delay(attempts=attempts, base=conf.retry_base_seconds(),
-                           cap=conf.retry_max_seconds(), retry_after=outcome.retry_after,
-                           retry_after_cap=conf.retry_after_cap_seconds())
+    return api_retry_delay(attempts=attempts, schedule=api_schedule(),
+                           retry_after=outcome.retry_after)
+
+
+def api_schedule() -> Schedule:
+    """The `api` retry schedule of the settings (conf.py)."""
+    return Schedule(
+        quick_base=conf.quick_retry_base_seconds(), quick_max=conf.quick_retry_max_seconds(),
+        quick_attempts=conf.quick_attempts(), base=conf.retry_base_seconds(),
+        cap=conf.retry_max_seconds(), retry_after_cap=conf.retry_after_cap_seconds(),
+    )
+
+
+def _when(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, tz=UTC) if epoch is not None else None
 
 
 def _log_failure(*, row: OutboxRow, integration: Integration, error: str, attempts: int) -> None:

@@ -1,5 +1,8 @@
 """When a staff mapping is made: release held rows, send owners that went out missing.
 
+For every transport: `api` platforms and webhooks get the released rows and the updates sent;
+feed partners get them as new events (feed_rows.py).
+
 Called after the mapping app's commit (registered with `mappings.services.hooks` at start-up), and
 by the periodic sweep for mappings still flagged `pending_release`.
 """
@@ -9,10 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.models import Change, Integration, Member, OutboxRow, Prospect
 from integrations.models.sync import OutboxStatus
 from integrations.records.shape import record_snapshot
+from integrations.sync.delivery.feed_rows import (
+    FeedItem,
+    feed_held_release,
+    feed_integrations,
+    feed_rows_decide,
+)
 from integrations.sync.delivery.wake import deliveries_kick
 from mappings.models import MappingStatus, StaffMapping
 from mappings.services.hooks import staff_mapping_release_done
@@ -55,13 +65,27 @@ def _records_owned_by(owner_ids: set[int]) -> list:
 
 
 def _held_release(*, client_id: str, record_ids: list) -> dict[int, int]:
-    rows = OutboxRow.objects.select_for_update().filter(
+    rows = list(OutboxRow.objects.select_for_update().filter(
         integration__client_id=client_id, status=OutboxStatus.HELD, record_id__in=record_ids
-    )
+    ))
+    return held_rows_release(rows=rows)
+
+
+def held_rows_release(*, rows: list[OutboxRow]) -> dict[int, int]:
+    """Send held rows again (locked by the caller): pending, completed again when sent; a
+    feed partner's are published as new rows where the owner can now be given
+    (feed_rows.py). Returns {integration id: rows released}."""
+    feeds = feed_integrations(integration_ids={row.integration_id for row in rows})
     counts: dict[int, int] = {}
     for row in rows:
-        counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
-    rows.update(status=OutboxStatus.PENDING, hold_reason="", next_attempt_at=None)
+        if row.integration_id not in feeds:
+            counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
+    OutboxRow.objects.filter(
+        id__in=[row.id for row in rows if row.integration_id not in feeds],
+        status=OutboxStatus.HELD,
+    ).update(status=OutboxStatus.PENDING, hold_reason="", next_attempt_at=None)
+    for integration_id in feeds:
+        feed_held_release(rows=[row for row in rows if row.integration_id == integration_id])
     return counts
 
 
@@ -75,30 +99,45 @@ def _owner_updates_queue(*, client_id: str, record_ids: list) -> dict[int, int]:
             record_id__in=record_ids,
         ).order_by("id")
     )
-    latest = {(row.integration_id, row.record_id): row for row in sent}
+    return updates_queue(client_id=client_id, rows=sent, reason="staff owner mapped")
+
+
+def updates_queue(*, client_id: str, rows: list[OutboxRow], reason: str) -> dict[int, int]:
+    """A fresh update row per record and destination of `rows` (delivered incomplete, locked
+    by the caller), whose flags are cleared: the update carries the record as it stands now,
+    in the destination's terms, and is checked again as it is sent or published."""
+    latest = {(row.integration_id, row.record_id): row for row in rows}
+    feeds = feed_integrations(integration_ids={row.integration_id for row in rows})
     counts: dict[int, int] = {}
+    published: dict[int, list[FeedItem]] = {}
+    now = timezone.now()
     for row in latest.values():
-        record = (Prospect if row.kind == "prospect" else Member).objects.get(pk=row.record_id)
+        record = (Prospect if row.kind == "prospect" else Member).objects.filter(
+            pk=row.record_id).first()
+        if record is None:
+            continue
+        snapshot = record_snapshot(record)
         change = Change.objects.create(
-            client_id=client_id,
-            kind=row.kind,
-            record_id=row.record_id,
-            event_type=f"{row.kind}.updated",
-            data={
-                **record_snapshot(record),
-                "reason": "staff owner mapped",
-            },
+            client_id=client_id, kind=row.kind, record_id=row.record_id,
+            event_type=f"{row.kind}.updated", data={**snapshot, "reason": reason},
             source_updated_at=record.source_updated_at,
         )
+        feed = row.integration_id in feeds
         OutboxRow.objects.create(
-            integration_id=row.integration_id,
-            change=change,
-            kind=row.kind,
-            record_id=row.record_id,
-            event_type=change.event_type,
+            integration_id=row.integration_id, change=change, kind=row.kind,
+            record_id=row.record_id, event_type=change.event_type,
+            **({"status": OutboxStatus.DELIVERED, "delivered_at": now} if feed else {}),
         )
-        counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
-    OutboxRow.objects.filter(id__in=[row.id for row in sent]).update(sent_without_owner=False)
+        if feed:
+            published.setdefault(row.integration_id, []).append(FeedItem(
+                change.pk, row.kind, row.record_id, snapshot["staff_owner_id"],
+                snapshot["lead_source_id"]))
+        else:
+            counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
+    OutboxRow.objects.filter(id__in=[row.id for row in rows]).update(
+        sent_without_owner=False, sent_without_lead_source=False)
+    for integration_id, items in published.items():
+        feed_rows_decide(integration_ids=[integration_id], items=items)
     return counts
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from integrations.models import OutboxRow
 from integrations.models.logs import LogEntry, audit_record, log_write
 from integrations.models.sync import OutboxStatus
+from integrations.sync.delivery.feed_rows import feed_held_release, feed_integrations
 from integrations.sync.delivery.wake import deliveries_kick
 
 RETRYABLE = (OutboxStatus.FAILED, OutboxStatus.DISCARDED, OutboxStatus.HELD)
@@ -24,14 +25,24 @@ def deliveries_retry(*, row_ids: Iterable[int], acting_user: Any = None) -> int:
         .filter(id__in=list(row_ids), status__in=RETRYABLE)
         .select_related("integration__platform")
     )
+    feeds = feed_integrations(integration_ids={row.integration_id for row in rows})
+    # A feed partner's held row is never made servable in place: it is published as a new
+    # row if its owner can now be given (feed_rows.py), else it stays held.
+    feed_held = [r for r in rows if r.integration_id in feeds and r.status == OutboxStatus.HELD]
     for row in rows:
         old = {"status": row.status, "attempts": row.attempts, "last_error": row.last_error}
+        if row in feed_held:
+            audit_record(actor=acting_user, action="delivery_retry", target=row,
+                         client=row.integration.client_id, old=old, new={"status": "released"})
+            continue
         row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, None
         row.hold_reason, row.claimed_by = "", ""
         row.save(update_fields=["status", "attempts", "next_attempt_at", "hold_reason",
                                 "claimed_by", "updated_at"])
         audit_record(actor=acting_user, action="delivery_retry", target=row,
                      client=row.integration.client_id, old=old, new={"status": row.status})
+    if feed_held:
+        feed_held_release(rows=feed_held)
     _log_decision(rows, verb="sent again")
     deliveries_kick(integration_ids={row.integration_id for row in rows})
     return len(rows)

@@ -43,7 +43,10 @@ def send_api_row(*, adapter: Adapter, row: OutboxRow, data: dict[str, Any]) -> O
         if external_id:
             adapter.update_record(row.kind, external_id, fields)
             return Outcome(DELIVERED)
-        external_id = _create(adapter=adapter, row=row, fields=fields)
+        # One call per attempt: every retry of this create sends the same Idempotency-Key,
+        # and the platform answers a key it has seen with the record it created then
+        # (platform-contract.md), so an answer lost to a timeout costs no second record.
+        external_id = adapter.create_record(row.kind, fields, idempotency_key=idempotency_key(row))
     except AdapterError as error:
         return adapter_error_outcome(error)
     # The link is stored with the batch (links_store): a crash before that re-sends the
@@ -69,23 +72,14 @@ def _erase(*, adapter: Adapter, row: OutboxRow, external_id: str | None) -> Outc
     return Outcome(DELIVERED)
 
 
-def adapter_error_outcome(error: AdapterError) -> Outcome:
-    message = error.message or error.__class__.__name__
+def adapter_error_outcome(error: AdapterError, *, prefix: str = "") -> Outcome:
+    """What a failed call means for the row: wait (429), fail (the record's fault), retry."""
+    message = prefix + (error.message or error.__class__.__name__)
     if error.status == 429:
         return Outcome(RATE_LIMITED, error=message, retry_after=error.retry_after)
     if error.permanent:
         return Outcome(FAILED, error=message)
-    return Outcome(RETRY, error=message, retry_after=error.retry_after)
-
-
-def _create(*, adapter: Adapter, row: OutboxRow, fields: dict[str, Any]) -> str:
-    key = idempotency_key(row)
-    if row.attempts:
-        # An earlier attempt may have created it before its answer was lost.
-        found = adapter.find_record(row.kind, key)
-        if found:
-            return found
-    return adapter.create_record(row.kind, fields, idempotency_key=key)
+    return Outcome(RETRY, error=message, retry_after=error.retry_after, platform_failure=True)
 
 
 def links_store(*, integration: Integration, created: list[tuple[OutboxRow, str]]) -> None:

@@ -40,6 +40,6 @@ def worker_run(*, should_stop: Callable[[], bool], poll_seconds: float = 0.2,
         total.update(counts)
         if not connection.in_atomic_block:  # a caller's transaction is not ours to end
             close_old_connections()
-        if not counts or set(counts) <= {"busy", "rate_limited", "retry"}:
+        if not counts or set(counts) <= {"busy", "rate_limited", "retry", "waiting", "down"}:
             time.sleep(poll_seconds)
     return total

@@ -2,31 +2,46 @@
 
 Runs under the integration's exclusive lock (see locks.py), so no delivery to the same
 platform is half-done while its changes are listed. Each run is a SyncRun with counts.
+
+A platform under load fails some calls: each call is tried again within the run (a few
+times, within seconds), and a list that still cannot be fetched does not stop the others.
+What could not be fetched is a visible problem (a `partial` or `failed` run, a line in the
+connector log) and is fetched again a minute later, not at the next interval. A fetched
+record that is not valid is not skipped for good either: it is logged, and the cursor stays
+at it, so it is fetched again (for `CONNECTOR_FETCH_INVALID_RETRY_HOURS`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from integrations.adapters.base import Adapter, AdapterError, RemoteRecord
+from integrations.adapters.base import Adapter, AdapterError, AuthError, ChangesPage, RemoteRecord
 from integrations.db.locks import integration_lock
 from integrations.models import Integration, OutboxRow, SyncRun
 from integrations.models.choices import Mode
 from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
 from integrations.records.normalize import record_normalize
+from integrations.sync import conf
 from integrations.sync.delivery.deliver import adapter_cached
 from integrations.sync.delivery.wake import deliveries_kick
 from integrations.sync.inbound.ingest import records_ingest
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 
 logger = logging.getLogger(__name__)
+_rng = random.SystemRandom()
 FETCH_LOCK_WAIT_SECONDS = 60.0
 MAX_PAGES = 1000  # a runaway cursor must not loop forever
 
@@ -50,23 +65,95 @@ def integration_fetch(*, integration_id: int) -> dict:
 
 
 def _fetch_run(integration: Integration) -> dict:
+    """Each list on its own: a list that cannot be fetched is a problem of the run, recorded
+    and fetched again soon, while the others are fetched as usual."""
     run = SyncRun.objects.create(integration=integration, kind=SyncRun.Kind.FETCH)
     counts: Counter[str] = Counter()
+    problems: list[str] = []
+    adapter = adapter_cached(integration)
     try:
-        adapter = adapter_cached(integration)
-        _rosters_fetch(integration, adapter, counts)
-        for kind in ("prospect", "member"):
-            if integration.sends and integration.includes(kind) and _can_fetch(adapter, kind):
-                _records_fetch(integration, adapter, kind, counts)
-    except AdapterError as error:
+        for name, step in _steps(integration, adapter):
+            try:
+                step(counts)
+            except AuthError:
+                raise  # every other call would be refused too
+            except AdapterError as error:
+                problems.append(f"{name}: {error.message}")
+                counts[f"{name.replace(' ', '_')}_failed"] = 1
+    except AuthError as error:
         _run_fail(run, integration, counts, error.message)
         return dict(counts)
-    now = timezone.now()
-    Integration.objects.filter(pk=integration.pk).update(last_fetch_at=now, last_success_at=now)
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncRun.Status.SUCCEEDED, finished_at=now, counts=dict(counts)
-    )
+    _run_finish(run, integration, counts, problems)
     return dict(counts)
+
+
+def _steps(integration: Integration, adapter: Adapter) -> list[tuple[str, Any]]:
+    platform, caps = integration.platform, adapter.capabilities
+    steps: list[tuple[str, Any]] = []
+    if platform.has_staff and caps.list_staff:
+        steps.append(("staff", lambda c: _staff_fetch(integration, adapter, c)))
+    if platform.has_lead_sources and caps.list_lead_sources:
+        steps.append(("lead sources", lambda c: _lead_sources_fetch(integration, adapter, c)))
+    for kind in ("prospect", "member"):
+        if integration.sends and integration.includes(kind) and _can_fetch(adapter, kind):
+            steps.append((f"{kind}s", lambda c, k=kind: _records_fetch(integration, adapter, k, c)))
+    return steps
+
+
+def _retrying(call: Callable[[], Any]) -> Any:
+    """`call()`, tried again after a temporary failure (5xx, 429, timeout, connection) a few
+    times within the run, with a little jitter; Retry-After is honoured up to 10 s."""
+    delays = conf.fetch_retry_delays()
+    for attempt in range(len(delays) + 1):
+        try:
+            return call()
+        except AdapterError as error:
+            if error.permanent or attempt == len(delays):
+                raise
+            wait = delays[attempt] * _rng.uniform(1.0, 1.5)
+            if error.retry_after:
+                wait = max(wait, min(error.retry_after, 10.0))
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _run_finish(run: SyncRun, integration: Integration, counts: Counter[str],
+                problems: list[str]) -> None:
+    now = timezone.now()
+    invalid = any(key.endswith("_invalid") for key in counts)
+    status = SyncRun.Status.SUCCEEDED
+    if problems or invalid:
+        status = SyncRun.Status.PARTIAL
+    if problems and not any(k for k in counts if not k.endswith(("_failed", "_invalid"))):
+        status = SyncRun.Status.FAILED
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=status, finished_at=now, counts=dict(counts), error="; ".join(problems)[:2000]
+    )
+    done = {"last_fetch_at": now} | ({} if problems else {"last_success_at": now})
+    Integration.objects.filter(pk=integration.pk).update(**done)
+    if problems:
+        when = fetch_retry_soon(integration=integration)
+        log_write(
+            client_id=integration.client_id,
+            integration_id=integration.pk,
+            level=LogEntry.Level.ERROR,
+            summary=f"Fetching from {integration.platform.name} was incomplete: "
+            f"{'; '.join(problems)}"[:300],
+            detail=f"The rest was fetched. The Connector fetches again at "
+            f"{when:%H:%M} UTC (each call was already tried {len(conf.fetch_retry_delays()) + 1}"
+            " times).",
+        )
+
+
+def fetch_retry_soon(*, integration: Integration) -> Any:
+    """A one-off fetch soon (not at the next interval); returns when it runs."""
+    when = timezone.now() + timedelta(seconds=conf.fetch_retry_soon_seconds())
+    Schedule.objects.update_or_create(
+        name=f"{RETRY_PREFIX}{integration.pk}",
+        defaults={"func": FETCH_TASK, "args": repr((integration.pk,)),
+                  "schedule_type": Schedule.ONCE, "next_run": when, "repeats": -1},
+    )
+    return when
 
 
 def _can_fetch(adapter: Adapter, kind: str) -> bool:
@@ -74,19 +161,20 @@ def _can_fetch(adapter: Adapter, kind: str) -> bool:
     return caps.fetch_changes and (caps.prospects if kind == "prospect" else caps.members)
 
 
-def _rosters_fetch(integration: Integration, adapter: Adapter, counts: Counter[str]) -> None:
-    platform = integration.platform
-    if platform.has_staff and adapter.capabilities.list_staff:
-        staff = [_staff_dict(record) for record in adapter.list_staff()]
-        staff_roster_replace(integration=integration, staff=staff)
-        counts["staff"] = len(staff)
-    if platform.has_lead_sources and adapter.capabilities.list_lead_sources:
-        sources = [
-            {"external_id": s.id, "name": s.name, "active": s.active}
-            for s in adapter.list_lead_sources()
-        ]
-        lead_source_roster_replace(integration=integration, lead_sources=sources)
-        counts["lead_sources"] = len(sources)
+def _staff_fetch(integration: Integration, adapter: Adapter, counts: Counter[str]) -> None:
+    staff = [_staff_dict(record) for record in _retrying(adapter.list_staff)]
+    staff_roster_replace(integration=integration, staff=staff)
+    counts["staff"] = len(staff)
+
+
+def _lead_sources_fetch(integration: Integration, adapter: Adapter,
+                        counts: Counter[str]) -> None:
+    sources = [
+        {"external_id": s.id, "name": s.name, "active": s.active}
+        for s in _retrying(adapter.list_lead_sources)
+    ]
+    lead_source_roster_replace(integration=integration, lead_sources=sources)
+    counts["lead_sources"] = len(sources)
 
 
 def _staff_dict(record: Any) -> dict:
@@ -97,13 +185,19 @@ def _staff_dict(record: Any) -> dict:
 
 def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
                    counts: Counter[str]) -> None:
-
-    since = (integration.fetch_cursor or {}).get(kind)
-    newest, cursor = None, None
+    """Every page changed since the cursor, each page's call tried again on a temporary
+    failure; the cursor moves only when the whole list was read, and never past an invalid
+    record (fetched again, until it is valid or `fetch_invalid_retry_hours` have passed)."""
+    state = integration.fetch_cursor or {}
+    since = state.get(kind)
+    newest = None
+    cursor: str | None = None
+    invalid: dict[str, tuple[RemoteRecord, list]] = {}
     for _ in range(MAX_PAGES):
-        page = adapter.list_changed(kind, since=since, cursor=cursor)
+        page: ChangesPage = _retrying(functools.partial(adapter.list_changed, kind, since=since,
+                                                        cursor=cursor))
         if page.records:
-            bodies = _valid_bodies(kind, page.records, counts)
+            bodies = _valid_bodies(kind, page.records, counts, invalid)
             results = records_ingest(integration=integration, kind=kind, records=bodies)
             counts.update(f"{kind}s_{_status(result)}" for result in results)
             stamps = [r.updated_at for r in page.records if r.updated_at is not None]
@@ -111,22 +205,76 @@ def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
         cursor = page.next_cursor
         if not cursor:
             break
+    _cursor_store(integration, kind, since=since, newest=newest, invalid=invalid)
+
+
+def _cursor_store(integration: Integration, kind: str, *, since: str | None,
+                  newest: Any, invalid: dict[str, tuple[RemoteRecord, list]]) -> None:
+    state = dict(integration.fetch_cursor or {})
+    now = timezone.now()
+    seen_before = state.get(f"{kind}_invalid") or {}
+    tracked = {ext: seen_before.get(ext, now.isoformat()) for ext in invalid}
+    cutoff = now - timedelta(hours=conf.fetch_invalid_retry_hours())
+    held = [record.updated_at for ext, (record, _) in invalid.items()
+            if record.updated_at is not None
+            and datetime.fromisoformat(tracked[ext]) > cutoff]
+    if held and newest is not None:
+        # Records changed at exactly the cursor are listed again: the invalid one, and
+        # everything after it (found unchanged by ingest).
+        newest = min([newest, *held])
+    new_state = {**state, f"{kind}_invalid": tracked} if tracked else \
+        {k: v for k, v in state.items() if k != f"{kind}_invalid"}
     if newest is not None and newest.isoformat() != since:
         # Records changed at exactly `newest` are listed again next time: ingest finds them
         # unchanged, and nothing changed in the same microsecond is ever skipped.
-        integration.fetch_cursor = {**(integration.fetch_cursor or {}), kind: newest.isoformat()}
-        Integration.objects.filter(pk=integration.pk).update(fetch_cursor=integration.fetch_cursor)
+        new_state[kind] = newest.isoformat()
+    if invalid:
+        _invalid_log(integration, kind, invalid, tracked, cutoff)
+    if new_state != state:
+        integration.fetch_cursor = new_state
+        Integration.objects.filter(pk=integration.pk).update(fetch_cursor=new_state)
 
 
-def _valid_bodies(kind: str, records: list[RemoteRecord], counts: Counter[str]) -> list[dict]:
-    """Records as the partner API would take them; invalid ones are counted and skipped."""
+def _invalid_log(integration: Integration, kind: str,
+                 invalid: dict[str, tuple[RemoteRecord, list]], tracked: dict[str, str],
+                 cutoff: Any) -> None:
+    platform = integration.platform.name
+    listed = ", ".join(f"{ext} ({_errors_words(errors)})"
+                       for ext, (_, errors) in list(invalid.items())[:20])
+    expired = [ext for ext in invalid if datetime.fromisoformat(tracked[ext]) <= cutoff]
+    what = f"A {kind}" if len(invalid) == 1 else f"{len(invalid)} {kind}s"
+    retry = (f"The Connector fetches {'it' if len(invalid) == 1 else 'them'} again at each "
+             f"fetch for {conf.fetch_invalid_retry_hours():g} hours; correct "
+             f"{'it' if len(invalid) == 1 else 'them'} in {platform} (any change there sends "
+             "it again).")
+    if expired:
+        retry += f" Not fetched again after {conf.fetch_invalid_retry_hours():g} hours: " \
+                 + ", ".join(expired[:20]) + "."
+    log_write(
+        client_id=integration.client_id,
+        integration_id=integration.pk,
+        level=LogEntry.Level.ERROR,
+        summary=f"{what} fetched from {platform} could not be taken: {listed}"[:300],
+        detail=retry,
+    )
+
+
+def _errors_words(errors: list[Any]) -> str:
+    """`email: Enter a valid email address.; phone: ...` from record_normalize's errors."""
+    return "; ".join(f"{e.get('field', '')}: {e.get('message', '')}" for e in errors)[:200]
+
+
+def _valid_bodies(kind: str, records: list[RemoteRecord], counts: Counter[str],
+                  invalid: dict[str, tuple[RemoteRecord, list]]) -> list[dict]:
+    """Records as the partner API would take them; invalid ones are counted and kept aside
+    (logged, and fetched again: `_cursor_store`)."""
     bodies = []
     for record in records:
         body, errors = record_normalize(kind=kind, data=_record_body(record),
                                         external_id=record.id)
         if errors:
             counts[f"{kind}s_invalid"] += 1
-            logger.info("fetched %s %s is invalid: %s", kind, record.id, errors)
+            invalid[record.id] = (record, errors)
         else:
             bodies.append(body)
     return bodies
@@ -180,6 +328,7 @@ def _kick_client_deliveries(integration: Integration) -> None:
 
 # `sync_now`: support staff ask for an immediate fetch of one integration.
 FETCH_TASK = "integrations.tasks.fetch_integration_task"
+RETRY_PREFIX = "fetch-retry-"
 
 
 class SyncNowError(ValueError):

@@ -91,6 +91,8 @@ class Fanout:
     changes: list[int]
     destination_ids: list[int]
     published_ids: frozenset[int]  # destinations that read the feed: written delivered
+    # Feed readers that take owners or lead sources: their rows are checked once written.
+    checked_ids: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -311,5 +313,8 @@ class _Planner:
                         changes=indexes,
                         destination_ids=[dest.pk for dest in routes],
                         published_ids=frozenset(dest.pk for dest in routes if dest.reads_feed),
+                        checked_ids=frozenset(
+                            dest.pk for dest in routes if dest.reads_feed and dest.takes_refs
+                        ),
                     )
                 )

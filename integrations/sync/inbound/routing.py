@@ -30,6 +30,9 @@ class Receiver(NamedTuple):
     # A push partner without an active webhook: it reads the change feed, so its outbox rows
     # are published (delivered) as they are written, with nothing to send (delivery.py).
     reads_feed: bool = False
+    # It takes the staff owner or the lead source: a feed reader's rows are then checked as
+    # they are written (held, or flagged to follow up), `delivery/feed_rows.py`.
+    takes_refs: bool = False
 
 
 def sender_and_receivers_lock(
@@ -39,8 +42,8 @@ def sender_and_receivers_lock(
     `kind` except the sender (no echo): one query, the rows locked against deletion until the
     transaction ends (`FOR KEY SHARE`, models/integrity.py; `db.ingest.receivers_locked`)."""
     found = [
-        Receiver(pk, secondary, feed)
-        for pk, secondary, feed in receivers_locked(
+        Receiver(pk, secondary, feed, refs)
+        for pk, secondary, feed, refs in receivers_locked(
             client_id=client_id, sender_id=sender_id, kind=kind
         )
     ]

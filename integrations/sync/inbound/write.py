@@ -13,6 +13,7 @@ from typing import Any
 from integrations.db.ingest import outbox_fan_out, rows_insert
 from integrations.models import Change, ExternalLink
 from integrations.records.shape import RecordShape
+from integrations.sync.delivery.feed_rows import FeedItem, feed_rows_decide
 from integrations.sync.inbound.plan import Plan
 
 
@@ -31,6 +32,17 @@ def plan_write(*, plan: Plan, shape: RecordShape, integration_id: int, now: date
             published_ids=fan.published_ids,
             now=now,
         )
+        if fan.checked_ids:  # owners and lead sources a feed reader cannot be given
+            feed_rows_decide(integration_ids=fan.checked_ids, items=[
+                _feed_item(plan.changes[i], change_ids[i]) for i in fan.changes
+            ])
+
+
+def _feed_item(change: dict[str, Any], change_id: int | None) -> FeedItem:
+    data = change["data"]
+    return FeedItem(change_id=int(change_id or 0), kind=change["kind"],
+                    record_id=change["record_id"], staff_owner_id=data.get("staff_owner_id"),
+                    lead_source_id=data.get("lead_source_id"))
 
 
 def _updates_write(plan: Plan, model: Any, integration_id: int, now: datetime) -> None:
