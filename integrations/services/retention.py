@@ -1,7 +1,7 @@
 """Keeping history only as long as promised (issue 19): pruning, in small batches.
 
-Delivered (discarded, superseded) outbox rows and their change snapshots are kept as long as the feed
-promises events (`CONNECTOR_FEED_RETENTION_DAYS`, 30), sync runs, connector-log lines and audit
+Delivered (discarded, superseded) outbox rows and their change snapshots are kept as long as the
+feed promises events (`CONNECTOR_FEED_RETENTION_DAYS`, 30), sync runs, connector-log lines and audit
 rows as long as their own settings say. Rows still waiting (pending, held, sending, failed) are
 never pruned, nor the changes they refer to.
 
