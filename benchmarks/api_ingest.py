@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import statistics
 import threading
@@ -33,6 +34,12 @@ from integrations.models import OutboxRow
 BATCH = 500
 
 
+# Every record is a new person, as a club's first import would be: its own email and phone.
+# (Phones shared across rounds made later rounds the same people again, which matching links:
+# product.md §3a.) NANP numbers from +1 200 000 0000 up, one per record of the process.
+_PHONES = itertools.count(2_000_000_000)
+
+
 def batches(count: int, run: str) -> list[bytes]:
     return [
         json.dumps(
@@ -43,7 +50,7 @@ def batches(count: int, run: str) -> list[bytes]:
                         "first_name": "Ana",
                         "last_name": f"Lopez {i}",
                         "email": f"ana.{run}.{b}.{i}@example.com",
-                        "phone": f"+1555{b % 1000:03d}{i:04d}",
+                        "phone": f"+1{next(_PHONES)}",
                         "updated_at": "2026-11-26T10:00:00Z",
                     }
                     for i in range(BATCH)

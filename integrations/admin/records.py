@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 
 from integrations.admin.clients import admin_link
 from integrations.admin.paging import BigTableMixin
-from integrations.models import Change, ExternalLink, Integration, Member, Prospect
+from integrations.models import Change, Client, ExternalLink, Integration, Member, Prospect
 from integrations.records.shape import record_shape
 from integrations.services.erasure import records_erase
 from integrations.sync.journey import record_trace
@@ -120,8 +120,9 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
             ).values_list(f"{kind}_id", flat=True)
         )
         condition = Q(pk__in=linked)
-        if "@" in term:
-            condition |= Q(email=term.lower())
+        if "@" in term:  # through the (client, email) index, one probe per client
+            clients = list(Client.objects.values_list("pk", flat=True))
+            condition |= Q(client_id__any=clients, email=term.lower())
         else:
             try:
                 condition |= Q(pk=uuid.UUID(term))

@@ -3,6 +3,7 @@
 from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
 from integrations.models.clients import ApiKey, Client, DataExport, Integration, Platform
 from integrations.models.logs import AuditEntry, LogEntry
+from integrations.models.matching import PossibleDuplicate
 from integrations.models.monitoring import DeliveryTally
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
@@ -30,6 +31,7 @@ __all__ = [
     "Member",
     "OutboxRow",
     "Platform",
+    "PossibleDuplicate",
     "Prospect",
     "SyncRun",
     "User",

@@ -7,6 +7,7 @@ from django.db.models import Q
 from integrations.crypto import EncryptedTextField
 from integrations.models.choices import Adapter, DataKind, Direction, Mode, UnmatchedOwner
 from integrations.models.integrity import LockingDeleteModel
+from integrations.models.matching import ReviewPolicy
 
 client_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
@@ -75,6 +76,14 @@ class Integration(LockingDeleteModel):
         related_name="+",
         help_text="This platform's staff who receives leads whose owner has no mapping.",
     )
+    # A record from this platform that may be a person the client already has (product.md
+    # §3a): hold its deliveries until support staff decide, or send it as new.
+    prospect_review = models.CharField(
+        max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.SEND_AS_NEW
+    )
+    member_review = models.CharField(
+        max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.HOLD
+    )
     include_conversions = models.BooleanField(default=True)
     include_secondary_members = models.BooleanField(default=False)
     fetch_interval_minutes = models.PositiveIntegerField(default=5)
@@ -130,6 +139,10 @@ class Integration(LockingDeleteModel):
 
     def includes(self, kind: str) -> bool:
         return self.includes_prospects if kind == "prospect" else self.includes_members
+
+    def review_policy(self, kind: str) -> str:
+        """What happens to a `kind` record from here that may be a known person."""
+        return self.prospect_review if kind == "prospect" else self.member_review
 
 
 class ApiKey(models.Model):

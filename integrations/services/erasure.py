@@ -128,6 +128,7 @@ def _record_scrub(record: Prospect | Member, kind: str) -> None:
     shape = record_shape(kind)
     for name, cleared in shape.cleared.items():
         setattr(record, name, _copy(cleared))
+    record.name_key = ""
     record.staff_owner_id = None
     record.lead_source_id = None
     record.source_updated_at = None

@@ -113,7 +113,8 @@ class PersonKeys:
     lookups: tuple[str, ...]
 
 
-def _date_swapped(day: dt.date | None) -> dt.date | None:
+def swapped_birth(day: dt.date | None) -> dt.date | None:
+    """The date with day and month swapped, where that is another date ('' otherwise)."""
     if day is None or day.day > 12 or day.day == day.month:
         return None
     return day.replace(month=day.day, day=day.month)
@@ -161,7 +162,7 @@ def person_keys(person: Person, *, region: str = "US", lookups: bool = True) -> 
         found += extra
         if name.key:
             found += (f"n:{name.surname} {name.given}",)
-        found += _birth_keys(name, _date_swapped(person.birth_date))
+        found += _birth_keys(name, swapped_birth(person.birth_date))
     return PersonKeys(email, phone, names, found)
 
 
@@ -293,7 +294,7 @@ def _birth(a: dt.date | None, b: dt.date | None) -> tuple[str, float, str]:
         return "", 0.0, ""
     if a == b:
         return "same", 0.2, "same birth date"
-    if _date_swapped(a) == b:
+    if swapped_birth(a) == b:
         return "swapped", 0.08, "birth date with day and month swapped"
     return "differ", -0.3, "different birth dates"
 
