@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from integrations.models import Change, ExternalLink, Member, OutboxRow, Prospect
 from integrations.models.matching import DuplicateStatus, PossibleDuplicate, ReviewPolicy
 from integrations.services.launch import api_key_issue
+from tests.api.conftest import partner_client
 from tests.factories import IntegrationFactory, PlatformFactory
 
 ANA = {
@@ -30,9 +31,7 @@ def other(club):
 
 @pytest.fixture
 def other_api(other) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(platform=other.platform)[1]}")
-    return client
+    return partner_client(api_key_issue(platform=other.platform)[1])
 
 
 def put(api: APIClient, kind: str, external_id: str, body: dict):
