@@ -100,7 +100,7 @@ DECISIONS: dict[str, tuple[Callable[..., Any], str]] = {
 @admin.register(PossibleDuplicate)
 class PossibleDuplicateAdmin(admin.ModelAdmin):
     list_display = ["arrived", "may_be", "score_shown", "reason", "status", "decide"]
-    list_filter = ["status", "kind", "held", "client"]
+    list_filter = ["status", "kind", "held", "client", "integration"]
     list_select_related = ["integration__platform"]
     list_per_page = 50
     ordering = ["-id"]

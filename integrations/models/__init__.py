@@ -2,6 +2,7 @@
 
 from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
 from integrations.models.clients import ApiKey, Client, DataExport, Integration, Platform
+from integrations.models.launches import Launch
 from integrations.models.logs import AuditEntry, LogEntry
 from integrations.models.matching import PossibleDuplicate
 from integrations.models.monitoring import DeliveryTally
@@ -27,6 +28,7 @@ __all__ = [
     "FeedRetention",
     "IdempotencyRecord",
     "Integration",
+    "Launch",
     "LogEntry",
     "Member",
     "OutboxRow",

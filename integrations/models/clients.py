@@ -57,6 +57,9 @@ class Integration(LockingDeleteModel):
     staff_owner = models.BooleanField(default=False, help_text="Include the lead's staff owner.")
     lead_source = models.BooleanField(default=False, help_text="Include the lead's lead source.")
     enabled = models.BooleanField(default=True)
+    # In a launch preview (models/launches.py): what it sends is stored and matched, held,
+    # and it receives nothing, until support staff switch it on.
+    launching = models.BooleanField(default=False, editable=False)
     is_primary = models.BooleanField(
         default=False, help_text="Its staff list seeds the client's staff directory."
     )

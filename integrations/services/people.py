@@ -33,6 +33,7 @@ from integrations.models.sync import OutboxStatus
 from integrations.records.shape import record_shape
 from integrations.sync.delivery.release import held_rows_release, record_update_queue
 from integrations.sync.delivery.wake import deliveries_kick
+from integrations.sync.inbound.write import LAUNCH_HOLD
 
 MODELS: dict[str, Any] = {"prospect": Prospect, "member": Member}
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.HELD, OutboxStatus.FAILED)
@@ -194,11 +195,12 @@ def _gaps_fill(survivor: Any, other: Any, kind: str) -> dict[str, Any]:
 
 
 def _receivers(client_id: str, kind: str) -> list[int]:
-    """The client's enabled integrations that receive this kind of record."""
+    """The client's enabled integrations that receive this kind of record (routing.py)."""
     data = [DataKind.BOTH, DataKind.PROSPECTS if kind == "prospect" else DataKind.MEMBERS]
     return list(
         Integration.objects.filter(
-            client_id=client_id, enabled=True, direction__in=[Direction.RECEIVE, Direction.BOTH],
+            client_id=client_id, enabled=True, launching=False,
+            direction__in=[Direction.RECEIVE, Direction.BOTH],
             data__in=data,
         ).values_list("pk", flat=True)
     )
@@ -296,13 +298,14 @@ def _unconvert(review: PossibleDuplicate) -> set[int]:
 
 
 def _held_release(review: PossibleDuplicate) -> dict[int, int]:
-    """The record's deliveries held for this review, sent now."""
+    """The record's deliveries held for this review, sent now (not those a launch preview
+    holds: they wait for the switch-on)."""
     if not review.held:
         return {}
     rows = list(
         OutboxRow.objects.select_for_update().filter(
             kind=review.kind, record_id=review.record_id, status=OutboxStatus.HELD
-        ).order_by("pk")
+        ).exclude(hold_reason=LAUNCH_HOLD).order_by("pk")
     )
     return held_rows_release(rows=rows)
 

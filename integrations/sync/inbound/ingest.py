@@ -53,7 +53,7 @@ from integrations.sync.inbound.plan import (
 )
 from integrations.sync.inbound.references import lead_source_refs_resolve, staff_refs_resolve
 from integrations.sync.inbound.routing import sender_and_receivers_lock
-from integrations.sync.inbound.write import plan_write
+from integrations.sync.inbound.write import launch_tally, plan_write
 from mappings.matching.shared import MATCHED
 
 __all__ = ["IngestResult", "SenderGone", "records_ingest"]
@@ -130,12 +130,15 @@ def _ingest(
             matches=matches,
             review_hold=integration.review_policy(shape.kind) == ReviewPolicy.HOLD,
             under_review=_under_review(stored),
+            launching=integration.launching,
         )
     )
     plan_write(
         plan=plan, shape=shape, client_id=integration.client_id, integration_id=integration.pk,
-        now=now,
+        now=now, launching=integration.launching,
     )
+    if integration.launching:
+        launch_tally(integration_id=integration.pk, results=plan.results, reviews=plan.reviews)
     deliveries_kick(integration_ids=plan.woken)
     results = dict(zip(live, plan.results, strict=True))
     return [repeated.get(i) or results[i] for i in range(len(given))]

@@ -83,6 +83,7 @@ class Batch:
     matches: Mapping[int, Match] = field(default_factory=dict)  # record index -> matching
     review_hold: bool = False  # the sender holds records that need review
     under_review: frozenset[uuid.UUID] = frozenset()  # stored records whose deliveries wait
+    launching: bool = False  # the sender is in a launch preview: nothing it sends goes out yet
 
 
 @dataclass(slots=True)
@@ -169,6 +170,8 @@ class _Planner:
         for index, rec in enumerate(self.b.records):
             self.plan.results.append(self._one(index, rec))
         self._route()
+        if self.b.launching:
+            self.plan.held = list(range(len(self.plan.changes)))
         return self.plan
 
     def _one(self, index: int, rec: dict[str, Any]) -> IngestResult:
