@@ -135,7 +135,8 @@ def _looked_up(incoming: list[Person]) -> dict[str, set[Any]]:
         name = name_of(p.first_name, p.last_name)
         if name.key:
             out["name_key"].update(name.keys)
-            out["name_key"].add(f"{name.surname} {name.given}")
+            if not (p.email and p.phone):  # with both, a swapped name alone is seldom likely
+                out["name_key"].add(f"{name.surname} {name.given}")
         if p.birth_date:
             out["birth_date"].add(p.birth_date)
             if (swapped := swapped_birth(p.birth_date)) is not None:
