@@ -7,6 +7,7 @@ sandbox platforms, so a newcomer sees staff mapping and a lead travelling at onc
 from __future__ import annotations
 
 import os
+from typing import Any
 
 CLIENT_ID = "demo-club"
 CLIENT_NAME = "Demo Fitness Club"
@@ -49,7 +50,7 @@ INTOUCH_LEAD_SOURCES = [("ITLS-1", "Walk-in"), ("ITLS-2", "Facebook ad"), ("ITLS
 PARTNER_LEAD_SOURCES = [("ACLS-1", "Walk in"), ("ACLS-2", "Facebook Ad"), ("ACLS-3", "Google")]
 
 # Prospects the partner has already sent.
-PARTNER_PROSPECTS = [
+PARTNER_PROSPECTS: list[dict[str, Any]] = [
     {
         "external_id": "ACP-1",
         "first_name": "Maria",
@@ -81,7 +82,7 @@ PARTNER_PROSPECTS = [
     },
 ]
 
-PARTNER_MEMBERS = [
+PARTNER_MEMBERS: list[dict[str, Any]] = [
     {
         "external_id": "ACM-1",
         "first_name": "Lena",

@@ -1,7 +1,7 @@
 """Matching people at ingest: who of the client's people a batch may be, in one statement.
 
 `benchmarks/api_ingest.py` keeps ingest, matching included, at ≥ 0.10 of COPY. For every
-value the batch looks up (emails, E.164 phones, name keys, birth dates) the statement probes
+value the batch looks up (emails, E.164 phones, name keys) the statement probes
 the records' partial index on (client, that column) once, and answers how many records hold
 the value — counted only as far as matching reads it (`CAPS`: a front desk's email on
 20,000 records is "many" at 6 already) — and, where few enough hold it to say something, who.
@@ -15,7 +15,6 @@ same answer from plain `IN (...)` queries.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -31,7 +30,6 @@ CAPS: dict[str, tuple[int, int]] = {
     "email": (MANY + 1, MANY),
     "phone": (MANY + 1, MANY),
     "name_key": (COMMON_NAME + 1, COMMON_NAME),
-    "birth_date": (2 * COMMON_NAME + 1, 2 * COMMON_NAME),
 }
 
 
@@ -49,14 +47,13 @@ def people_holding(
     parts, params = [], []
     for column, found in wanted.items():
         count, read = CAPS[column]
-        cast = "::date" if column == "birth_date" else ""
         # The index is partial: the planner uses it only where the query says its condition.
-        present = f"r.{column} IS NOT NULL" if cast else f"r.{column} <> ''"
+        present = f"r.{column} <> ''"
         parts.append(
             f"SELECT '{column}', x.v, c.n, c.ids FROM jsonb_array_elements_text(%s::jsonb) AS x(v)"  # noqa: S608 - names are ours
             " CROSS JOIN LATERAL (SELECT COUNT(*) AS n, CASE WHEN COUNT(*) <= "
             f"{read} THEN array_agg(s.id) END AS ids FROM (SELECT r.id FROM {table} r"
-            f" WHERE r.client_id = %s AND {present} AND r.{column} = x.v{cast}"
+            f" WHERE r.client_id = %s AND {present} AND r.{column} = x.v"
             " AND r.merged_into_id IS NULL"
             f" AND r.erased_at IS NULL LIMIT {count}) AS s) AS c WHERE c.n > 0"
         )
@@ -76,16 +73,11 @@ def _holding_plain(
     for column, found in wanted.items():
         count, read = CAPS[column]
         by: dict[Any, list[uuid.UUID]] = {}
-        present = ~Q(**{column: None if column == "birth_date" else ""})
+        present = ~Q(**{column: ""})
         rows = live.filter(present, **{f"{column}__in": found}).values_list(column, "id")
         for value, pk in rows:
             by.setdefault(value, []).append(pk)
         for value, ids in by.items():
             held = min(len(ids), count)
-            out.append((column, _text(value), held, ids if len(ids) <= read else []))
+            out.append((column, value, held, ids if len(ids) <= read else []))
     return out
-
-
-def _text(value: Any) -> Any:
-    """A value as PostgreSQL's answer spells it (dates as ISO text): one shape for callers."""
-    return value.isoformat() if isinstance(value, dt.date) else value

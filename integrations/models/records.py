@@ -135,11 +135,6 @@ MATCHING_INDEXES = [
     models.Index(
         fields=["client", "name_key"], condition=~Q(name_key=""), name="%(class)s_match_name"
     ),
-    models.Index(
-        fields=["client", "birth_date"],
-        condition=Q(birth_date__isnull=False),
-        name="%(class)s_match_birth",
-    ),
 ]
 
 

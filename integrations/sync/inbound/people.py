@@ -3,10 +3,10 @@
     people_match(*, client_id, sender_id, kind, records, indexes) -> dict[int, Match]
 
 A record that arrives with an external id the sender has no link for, and no `connector_id`,
-may be a person the client already has. Its email, E.164 phone, name keys (its own, and its
-names swapped) and birth date are looked up among the client's stored people (one indexed
-statement for the whole batch, `db/people.py`), the records found are read, and the pure
-core decides (`match_people`):
+may be a person the client already has. Its email, E.164 phone and name keys (its own, and
+its names swapped where it lacks an email or a phone) are looked up among the client's stored
+people (one indexed statement for the whole batch, `db/people.py`), the records found are
+read, and the pure core decides (`match_people`):
 
 - **certain** → `Match(MATCHED)`: the partner's id is linked to that person (a member certain
   to be a prospect is its conversion);
@@ -20,10 +20,11 @@ sender already has under another id is not linked again (one link per record and
 the record is reviewed as entered twice there. `name_key` is what a record's name is stored
 as for these look-ups.
 
-Candidates come from the same values the core blocks on, except nickname roots (Bob / Robert):
-a nickname pair that can be certain shares an email or phone, and is found by it; one that
-shares neither is at best a suggestion, which the look-ups here leave to the launch preview
-and the command, where the whole client's people are read.
+Candidates come from the same values the core blocks on, except nickname roots (Bob / Robert)
+and birth dates with a surname: a pair that can be certain shares an email or phone, or the
+name, and is found by it; one that shares neither is at best a suggestion, which the look-ups
+here leave to the launch preview and the command, where the whole client's people are read
+(each such look-up is an index entry more on every record ingest writes).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from django.conf import settings
 from integrations.db.people import people_holding
 from integrations.models import ExternalLink, Member, Prospect
 from mappings.matching.names import email_norm, name_of
-from mappings.matching.people import Person, PersonDecision, match_people, swapped_birth
+from mappings.matching.people import Person, PersonDecision, match_people
 from mappings.matching.shared import MATCHED, NEEDS_REVIEW, join_reasons
 
 IDENTITY = ("first_name", "last_name", "email", "phone", "birth_date")
@@ -125,8 +126,7 @@ def _region() -> str:
 
 def _looked_up(incoming: list[Person]) -> dict[str, set[Any]]:
     """{column: values} the batch's records are looked up by."""
-    out: dict[str, set[Any]] = {"email": set(), "phone": set(), "name_key": set(),
-                                "birth_date": set()}
+    out: dict[str, set[Any]] = {"email": set(), "phone": set(), "name_key": set()}
     for p in incoming:
         if p.email:
             out["email"].add(p.email)
@@ -137,10 +137,6 @@ def _looked_up(incoming: list[Person]) -> dict[str, set[Any]]:
             out["name_key"].update(name.keys)
             if not (p.email and p.phone):  # with both, a swapped name alone is seldom likely
                 out["name_key"].add(f"{name.surname} {name.given}")
-        if p.birth_date:
-            out["birth_date"].add(p.birth_date)
-            if (swapped := swapped_birth(p.birth_date)) is not None:
-                out["birth_date"].add(swapped)
     return out
 
 
