@@ -96,20 +96,21 @@ def people_match(
     ones only; a record left out is a new person."""
     if not indexes:
         return {}
-    incoming = [person_of(records[i], i) for i in indexes]
-    looked = _looked_up(incoming)
+    looked = _looked_up([records[i] for i in indexes])
+    values = {column: set(found) for column, found in looked.items()}
     kinds = ("prospect",) if kind == "prospect" else ("member", "prospect")
     counts: dict[str, int] = {}
     ids: dict[str, set[uuid.UUID]] = {}
     for k in kinds:
-        found = people_holding(model=_MODELS[k], client_id=client_id, values=looked)
+        found = people_holding(model=_MODELS[k], client_id=client_id, values=values)
         for column, value, held, holders in found:
             key = _PREFIX.get(column, "") + str(value)
             counts[key] = max(counts.get(key, 0), held)
             ids.setdefault(k, set()).update(holders)
+    if not any(ids.values()) and not _twins_possible(looked):
+        return {}  # no one to compare with (a first import): all new, nothing more to read
+    incoming = [person_of(records[i], i) for i in indexes]
     existing = _candidates(kinds, ids)
-    if not existing and not _twins_possible(incoming):
-        return {}
     decisions = match_people(
         existing=existing, incoming=incoming, counts=counts, region=_region()
     )
@@ -124,20 +125,24 @@ def _region() -> str:
     return settings.CONNECTOR_DEFAULT_PHONE_REGION
 
 
-def _looked_up(incoming: list[Person]) -> dict[str, set[Any]]:
-    """{column: values} the batch's records are looked up by."""
-    out: dict[str, set[Any]] = {"email": set(), "phone": set(), "name_key": set()}
-    for p in incoming:
-        if p.email:
-            out["email"].add(p.email)
-        if p.phone:
-            out["phone"].add(p.phone)
-        name = name_of(p.first_name, p.last_name)
+def _looked_up(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """{column: values} the batch's records are looked up by (emails and phones as lists:
+    the same one twice in a batch is a twin to compare)."""
+    emails: list[str] = []
+    phones: list[str] = []
+    names: set[str] = set()
+    for rec in records:
+        email, phone = rec.get("email"), rec.get("phone")
+        if email:
+            emails.append(email)
+        if phone:
+            phones.append(phone)
+        name = name_of(rec.get("first_name") or "", rec.get("last_name") or "")
         if name.key:
-            out["name_key"].update(name.keys)
-            if not (p.email and p.phone):  # with both, a swapped name alone is seldom likely
-                out["name_key"].add(f"{name.surname} {name.given}")
-    return out
+            names.update(name.keys)
+            if not (email and phone):  # with both, a swapped name alone is seldom likely
+                names.add(f"{name.surname} {name.given}")
+    return {"email": emails, "phone": phones, "name_key": names}
 
 
 def _candidates(kinds: tuple[str, ...], ids: Mapping[str, set[uuid.UUID]]) -> list[Person]:
@@ -158,17 +163,11 @@ def _candidates(kinds: tuple[str, ...], ids: Mapping[str, set[uuid.UUID]]) -> li
     return people
 
 
-def _twins_possible(incoming: list[Person]) -> bool:
+def _twins_possible(looked: dict[str, Any]) -> bool:
     """Whether two records of the batch share an email or phone (the core then compares
     them: one person entered twice)."""
-    seen: set[str] = set()
-    for p in incoming:
-        for key in ("e:" + email_norm(p.email), "p:" + p.phone):
-            if len(key) > 2:
-                if key in seen:
-                    return True
-                seen.add(key)
-    return False
+    emails, phones = looked["email"], looked["phone"]
+    return len({email_norm(e) for e in emails}) < len(emails) or len(set(phones)) < len(phones)
 
 
 def _matches(decisions: Iterable[PersonDecision]) -> dict[int, Match]:
