@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import free_port
+from tests.processes import free_port, http_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-token-0123456789"
@@ -48,12 +47,7 @@ def test_api_answers_are_summed_over_every_worker(tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        http_ready(f"{base}/healthz")
         for _ in range(30):
             assert requests.get(f"{base}/api/v1/clients/", timeout=10).status_code == 401
 
