@@ -1,16 +1,17 @@
 """The staff matching core (product.md §3): rosters in, decisions out. No ORM.
 
 The rules, in order: decisions made by people are kept; the same email (one record with it
-on each side, first names that agree) links automatically; the same normalized full name
-(one on each side) links automatically even when the emails differ, unless the remote's
-email is another directory person's, and the reason says that the emails differ. Everything
-else is only *suggested* (needs review), each candidate scored on all it has: how the names
-relate (nickname, typo, swapped, accents, initial, ...), what the emails say (the same, the
-same name at another domain, a login or local part that spells the name, another person's
-address), with active people first on a tie. Candidates come from blocking keys (email,
-name, swapped name, surname + initial, nickname root + surname, sound-alike name, email
-local part ↔ name-shaped keys), never from all pairs, so the cost grows with the rosters, not
-their product.
+on each side, first names that agree, and not another directory person's full name on the
+remote) links automatically, an address at a partner domain that mirrors the directory's
+counting as the directory address; the same normalized full name (one on each side) links
+automatically even when the emails differ, unless the remote's email is another directory
+person's, and the reason says that the emails differ. A name link waits for review, with the
+reason, when nothing but the name ties the two (a personal address or none) and the
+directory person is inactive while the account is active, or the personal address spells
+another directory person's name: precision first (docs/performance.md, "Staff matching").
+Everything else is only *suggested* (needs review), each candidate scored on all it has
+(staff_evidence). Candidates come from blocking keys (staff_records), never from all pairs,
+so the cost grows with the rosters, not their product.
 """
 
 from __future__ import annotations
@@ -263,5 +264,6 @@ def staff_candidates(
 
 def staff_caches_clear() -> None:
     """Forget every cached name (benchmarks measure cold runs)."""
-    for cached in (fold, name_of, name_roots, nickname_of, sound, name_evidence, name_keys):
+    caches = (fold, name_of, name_roots, nickname_of, sound, name_evidence, name_keys, close)
+    for cached in caches:
         cached.cache_clear()

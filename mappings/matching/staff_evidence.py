@@ -7,6 +7,8 @@ spells the name, another person's address); active people first on a tie.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rapidfuzz.distance import OSA
 
 from mappings.matching.names import Name, nickname_of
@@ -19,6 +21,7 @@ DEMOTED = 0.6  # the same email, but the remote's name is another directory pers
 AGREEING_FIRST = frozenset({"same", "spelling", "nickname", "middle", "typo", "short", "initial"})
 
 
+@lru_cache(maxsize=262144)
 def close(a: Name, b: Name) -> bool:
     """Not only nicknames of a third name: Robert Martin is no rival of William Martin."""
     return first_relation(a, b) != "nickname" or nickname_of(a.given, b.given)
@@ -30,7 +33,7 @@ def first_names_agree(r: Prepared, p: Prepared) -> bool:
         return True
     if r.name.login in p.email_keys or p.name.login in r.email_keys:
         return True  # an account name that spells the other's name: 'jsmith' for John Smith
-    if first_relation(r.name, p.name) in AGREEING_FIRST and close(r.name, p.name):
+    if close(r.name, p.name) and first_relation(r.name, p.name) in AGREEING_FIRST:
         return True
     return r.name.given == p.name.surname or r.name.surname == p.name.given
 
