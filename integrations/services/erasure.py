@@ -6,11 +6,12 @@ What the Connector holds of a person is scrubbed in one transaction: the canonic
 its id and nothing else (a tombstone, `erased_at` set), every change snapshot of it is emptied,
 deliveries not yet sent are discarded, its external-id links are removed, and log lines, audit
 rows and delivery errors that mention it lose their words (what names a person in free text:
-records/mentions.py). Every platform that holds the person is told in its own terms: a
-`prospect.erased` / `member.erased` event (the feed and webhooks carry it; `api` platforms get
-an erase call where their adapter can make one, and a failed delivery that asks support to
-erase it there by hand where it cannot). The audit keeps that an erasure happened, by whom and
-when, and nothing about the person. A second erasure of the same record changes nothing.
+records/mentions.py); once that is committed, the club's data exports are deleted. Every
+platform that holds the person is told in its own terms: a `prospect.erased` / `member.erased`
+event (the feed and webhooks carry it; `api` platforms get an erase call where their adapter
+can make one, and a failed delivery that asks support to erase it there by hand where it
+cannot). The audit keeps that an erasure happened, by whom and when, and nothing about the
+person. A second erasure of the same record changes nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from integrations.models.logs import audit_record
 from integrations.models.sync import OutboxStatus
 from integrations.records.mentions import Mentions, Person, person_mentions
 from integrations.records.shape import KINDS, record_shape
+from integrations.services.export import client_exports_discard
 from integrations.sync.delivery.wake import deliveries_kick
 
 ERASED = {"erased": True}
@@ -95,6 +97,9 @@ def record_erase(
     about.update(target_repr="")
     about.exclude(action=f"{kind}.erase").update(old={}, new={})
     deliveries_kick(integration_ids=told)
+    # A finished export (kept a day) may hold the person: the club asks for a new one.
+    client_id = locked.client_id
+    transaction.on_commit(lambda: client_exports_discard(client_id=client_id))
     return True
 
 
