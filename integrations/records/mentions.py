@@ -66,7 +66,7 @@ def person_mentions(person: Person) -> Mentions:
         alternatives.append(rf"(?-i:\b{_words(last)}\b)")
     return Mentions(
         needles=tuple(n for n in needles if n),
-        regexes=(DB_SEP.join(_national(person.phone)[1]),) if person.phone else (),
+        regexes=(DB_SEP.join(phone_parts(person.phone)[1]),) if person.phone else (),
         pattern=re.compile("|".join(alternatives), re.IGNORECASE),
     )
 
@@ -75,7 +75,7 @@ def _words(name: str) -> str:
     return r"\s+".join(re.escape(part) for part in name.split())
 
 
-def _national(phone: str) -> tuple[str, str]:
+def phone_parts(phone: str) -> tuple[str, str]:
     """The country code and the national significant number; ("", digits) when unparseable."""
     try:
         number = phonenumbers.parse(phone, None)
@@ -85,6 +85,6 @@ def _national(phone: str) -> tuple[str, str]:
 
 
 def _phone_pattern(phone: str) -> str:
-    country, national = _national(phone)
+    country, national = phone_parts(phone)
     prefix = rf"(?:(?:\+|00){SEP}{country}{SEP}|0{SEP})?" if country else ""
     return rf"(?<!\d){prefix}{SEP.join(national)}(?!\d)"
