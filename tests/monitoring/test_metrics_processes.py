@@ -39,12 +39,13 @@ def test_api_answers_are_summed_over_every_worker(tmp_path):
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
                    check=True, timeout=120)
     port = free_port()
+    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed after the run
     server = subprocess.Popen(
         # Workers replaced every 10 requests: the 30 answers are surely spread over several
         # processes, some gone by the time of the scrape (their counts must still add up).
         [sys.executable, "-m", "gunicorn", "connector_portal.wsgi", "--workers", "2",
          "--max-requests", "10", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # the suite greps it
     base = f"http://127.0.0.1:{port}"
     try:
         http_ready(f"{base}/healthz")
@@ -55,6 +56,7 @@ def test_api_answers_are_summed_over_every_worker(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+        log.close()
 
     assert scraped == [30.0] * 8
     writers = {path.stem.rsplit("_", 1)[-1] for path in metrics_dir.glob("counter_*.db")}
