@@ -3,7 +3,10 @@
     .venv/bin/python benchmarks/matching_speed.py [N ...]   # default: 1000 5000 10000
 
 Rosters come from the evaluation generator's name lists and variations (same mix of
-cosmetic differences, nicknames, typos, personal emails), as one big client. Time is the
+cosmetic differences, nicknames, typos, personal emails), as one big client, on two
+platforms: one whose own domain keeps the directory's local parts (most staff then link by
+email, read at the directory's domain), one with its own address pattern (`jsmith@`, no
+alias: most staff are matched by name, the harder case). Time is the
 process's CPU time, best of three runs (no tracing, name caches cleared before each); peak
 memory is measured in a separate run with tracemalloc, and the process's maximum resident
 size is printed at the end.
@@ -28,11 +31,11 @@ from generate_staff_eval import Platform, directory_people, remote_record  # noq
 from mappings.matching.staff import Staff, match_staff, staff_caches_clear  # noqa: E402
 
 
-def rosters(n: int, seed: int = 7) -> tuple[list[Staff], list[Staff]]:
+def rosters(n: int, seed: int = 7, pattern: str = "") -> tuple[list[Staff], list[Staff]]:
     rng = random.Random(seed)
     people = directory_people(rng, "big", n, "big-fitness.com")
     # The same platform at every size: its own second domain, a personal address on 15%.
-    plat = Platform("big.club", "", "", upper=False, ascii_only=False, personal_rate=0.15)
+    plat = Platform("big.club", pattern, "", upper=False, ascii_only=False, personal_rate=0.15)
     remote = [remote_record(rng, p, i, plat) for i, p in enumerate(people)]
     as_staff = [Staff(p.external_id, p.first_name, p.last_name, p.email, p.active) for p in people]
     # Remote ids must be unique across the roster: the generator numbers them per club.
@@ -63,15 +66,18 @@ def peak_mb(directory: list[Staff], remote: list[Staff]) -> float:
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 5000, 10000]
-    print("     N  CPU s     µs/remote  peak MB (tracemalloc)  matched/review/unmatched")
-    for n in sizes:
-        directory, remote = rosters(n)
-        seconds, out = timed(directory, remote)
-        counts = Counter(d.status for d in out)
-        print(
-            f"{n:6}  {seconds:8.3f}  {seconds / n * 1e6:10.1f}  {peak_mb(directory, remote):21.1f}"
-            f"  {counts['matched']}/{counts['needs_review']}/{counts['unmatched']}"
-        )
+    for pattern, platform in (("", "mirrors the directory"), ("{i}{l}", "its own pattern")):
+        print(f"platform domain: {platform}")
+        print("     N  CPU s     µs/remote  peak MB (tracemalloc)  matched/review/unmatched")
+        for n in sizes:
+            directory, remote = rosters(n, pattern=pattern)
+            seconds, out = timed(directory, remote)
+            counts = Counter(d.status for d in out)
+            print(
+                f"{n:6}  {seconds:8.3f}  {seconds / n * 1e6:10.1f}"
+                f"  {peak_mb(directory, remote):21.1f}"
+                f"  {counts['matched']}/{counts['needs_review']}/{counts['unmatched']}"
+            )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process max resident size: {rss:.0f} MB (Python, Django-free, data included)")
 

@@ -7,7 +7,9 @@ log with `--rows` rows 40 days old (two thirds outbox rows, delivered, one third
 then times batch ingest through gunicorn (api_ingest's load: 2 clients, 500-record batches,
 each record fanned out to 2 receivers) for `--seconds` alone, then for as long as
 `history_prune`, running beside it in its own process, takes to prune everything old.
-Prints ingest records/s without and with pruning, and the pruner's rows/s.
+Prints ingest records/s without and with pruning, and the pruner's rows/s, each with the
+machine's load averages (1, 5, 15 min) when it was measured: the figures are only comparable
+on a quiet machine.
 """
 
 from __future__ import annotations
@@ -76,6 +78,10 @@ def ingest_for(base: str, key: str, seconds: float, busy=lambda: False) -> float
     return done / (time.perf_counter() - start)
 
 
+def load() -> str:
+    return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=5_000_000)
@@ -83,6 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     database_prepare()
     _, receivers, key, _ = club()
+    print(f"start ({load()})")
     start = time.perf_counter()
     old_rows_fill(args.rows, receivers)
     print(f"filled {args.rows:,} old rows in {time.perf_counter() - start:.0f} s")
@@ -90,13 +97,14 @@ def main() -> None:
     try:
         post_all(base, key, batches(2, f"warm{uuid.uuid4().hex[:8]}"), 2)
         alone = ingest_for(base, key, args.seconds)
-        print(f"ingest alone: {alone:,.0f} records/s")
+        print(f"ingest alone: {alone:,.0f} records/s ({load()})")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         pruner = subprocess.Popen(
             [sys.executable, "-c", PRUNER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
         )
         beside = ingest_for(base, key, 0, busy=lambda: pruner.poll() is None)
-        print(f"ingest while pruning: {beside:,.0f} records/s ({beside / alone:.0%} of alone)")
+        print(f"ingest while pruning: {beside:,.0f} records/s ({beside / alone:.0%} of alone;"
+              f" {load()})")
         out, _ = pruner.communicate(timeout=3600)
         pruned, elapsed = out.split()
         print(f"pruned {int(pruned):,} rows in {float(elapsed):.0f} s"

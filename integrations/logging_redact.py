@@ -20,6 +20,15 @@ def redact(text: str) -> str:
     return PHONE.sub("<phone>", EMAIL.sub("<email>", text))
 
 
+def redacted_excerpt(text: str, chars: int) -> str:
+    """The start of a text from outside (a platform's error message), `chars` at most, with
+    personal data replaced: redacted before it is cut, so no half address is left."""
+    text = text.strip()
+    if len(text) > chars * 4:  # bounded work for the patterns; the word cut in two goes
+        text = text[: chars * 4].rsplit(None, 1)[0]
+    return redact(text)[:chars].strip()
+
+
 class RedactPersonalData(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

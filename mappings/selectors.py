@@ -9,7 +9,13 @@ from typing import cast
 from django.db.models import Count, QuerySet
 
 from mappings.matching.staff import Staff, staff_candidates
-from mappings.models import LeadSourceMapping, MappingStatus, StaffMapping, StaffPerson
+from mappings.models import (
+    LeadSourceMapping,
+    MappingStatus,
+    RemoteStaff,
+    StaffMapping,
+    StaffPerson,
+)
 
 QUEUE_STATUSES = (MappingStatus.NEEDS_REVIEW, MappingStatus.UNMATCHED)
 
@@ -68,11 +74,15 @@ def staff_mapping_candidates(*, mapping: StaffMapping, limit: int = 5) -> list[d
         )
     }
     remote = mapping.remote
+    roster = RemoteStaff.objects.filter(integration_id=mapping.integration_id).values_list(
+        "pk", "first_name", "last_name", "email", "active"
+    )
     found = staff_candidates(
         remote=Staff(remote.pk, remote.first_name, remote.last_name, remote.email, remote.active),
         directory=[
             Staff(p.pk, p.first_name, p.last_name, p.email, p.active) for p in people.values()
         ],
+        roster=[Staff(*row) for row in roster],
         limit=limit,
     )
     return [

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
 
 import pytest
+from django.db import DatabaseError
 
+from integrations import demo
 from integrations.models import Platform
+from tests.log_privacy import People, SuiteLog, leaks, log_file_leaks
 
 
 @pytest.fixture
@@ -24,36 +27,38 @@ def _cache_emptied():
     cache.clear()
 
 
-class _SuiteLog(logging.Handler):
-    """Every application log line of the run, as the code wrote it (before redaction)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info:
-            text += "\n" + logging.Formatter().formatException(record.exc_info)
-        self.lines.append(f"{record.name}: {text}")
-
-
-SUITE_LOG = _SuiteLog()
-APP_LOGGERS = ("integrations", "mappings", "django_q", "django.request", "connector_portal")
+SUITE_LOG = SuiteLog()
+PEOPLE = People(accounts=[demo.SUPPORT_LOGIN[0], demo.CLIENT_LOGIN[0]])
 
 
 def pytest_configure(config):
-    for name in APP_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.addHandler(SUITE_LOG)
-        logger.setLevel(logging.DEBUG)
+    SUITE_LOG.attach()  # after pytest-django has set Django up, and its logging with it
+    for person in [*demo.PARTNER_PROSPECTS, *demo.PARTNER_MEMBERS,
+                   *demo.staff_dicts(demo.INTOUCH_STAFF + demo.PARTNER_STAFF)]:
+        PEOPLE.note(**person)
+
+
+@pytest.fixture(autouse=True)
+def _people_noted(request):
+    """After each test that used the database, the people it stored (before its data goes:
+    the database is set up here, so it is torn down after this)."""
+    uses_db = "_django_db_helper" in request.fixturenames or request.node.get_closest_marker(
+        "django_db")
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+    yield
+    if uses_db:
+        with contextlib.suppress(DatabaseError):  # a test that broke its connection on purpose
+            PEOPLE.note_stored()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """No person's email in any application log line the whole suite wrote (issue 19)."""
-    from integrations.logging_redact import EMAIL
-
-    leaked = [line for line in SUITE_LOG.lines if EMAIL.search(line)]
-    if leaked:
-        print("\nPersonal data in the application logs:\n" + "\n".join(leaked[:20]))
+    """No person in any log line the whole suite wrote, nor in the log files of the processes
+    it started (issue 19; tests/log_privacy.py)."""
+    found = leaks(SUITE_LOG.lines, PEOPLE, "log")
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None and factory._basetemp is not None:
+        found += log_file_leaks(factory.getbasetemp(), PEOPLE)
+    if found:
+        print("\nPersonal data in the logs:\n" + "\n".join(found[:20]))
         session.exitstatus = 1

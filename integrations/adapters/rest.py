@@ -21,6 +21,7 @@ from integrations.adapters.base import (
     RemoteRecord,
     RemoteStaffRecord,
 )
+from integrations.logging_redact import redacted_excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ def _status_error(answer: outbound.SafeResponse) -> AdapterError:
 
 
 def _detail(answer: outbound.SafeResponse) -> str:
-    """The platform's own message: JSON detail/message/error/title, else the text."""
+    """The platform's own message: JSON detail/message/error/title, else the text; without
+    the emails and phones a platform may echo (it goes into delivery errors and the log)."""
     try:
         data = answer.json()
     except ValueError:
@@ -207,8 +209,8 @@ def _detail(answer: outbound.SafeResponse) -> str:
     if isinstance(data, dict):
         for key in ("detail", "message", "error", "title"):
             if isinstance(data.get(key), str) and data[key].strip():
-                return data[key].strip()[:_DETAIL_CHARS]
-    return answer.text.strip()[:_DETAIL_CHARS]
+                return redacted_excerpt(data[key], _DETAIL_CHARS)
+    return redacted_excerpt(answer.text, _DETAIL_CHARS)
 
 
 def _path(kind: str) -> str:

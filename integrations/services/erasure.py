@@ -5,23 +5,24 @@
 What the Connector holds of a person is scrubbed in one transaction: the canonical record keeps
 its id and nothing else (a tombstone, `erased_at` set), every change snapshot of it is emptied,
 deliveries not yet sent are discarded, its external-id links are removed, and log lines, audit
-rows and delivery errors that mention it lose their words. Every platform that holds the
-person is told in its own terms: a `prospect.erased` / `member.erased` event (the feed and
-webhooks carry it; `api` platforms get an erase call where their adapter can make one, and a
-failed delivery that asks support to erase it there by hand where it cannot). The audit keeps
-that an erasure happened, by whom and when, and nothing about the person. A second erasure of
-the same record changes nothing.
+rows and delivery errors that mention it lose their words (what names a person in free text:
+records/mentions.py); once that is committed, the club's data exports are deleted. Every
+platform that holds the person is told in its own terms: a `prospect.erased` / `member.erased`
+event (the feed and webhooks carry it; `api` platforms get an erase call where their adapter
+can make one, and a failed delivery that asks support to erase it there by hand where it
+cannot). The audit keeps that an erasure happened, by whom and when, and nothing about the
+person. A second erasure of the same record changes nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from integrations.models import (
@@ -38,7 +39,9 @@ from integrations.models import (
 from integrations.models.logs import audit_record
 from integrations.models.matching import DuplicateStatus, PossibleDuplicate
 from integrations.models.sync import OutboxStatus
-from integrations.records.shape import record_shape
+from integrations.records.mentions import Mentions, Person, person_mentions
+from integrations.records.shape import KINDS, record_shape
+from integrations.services.export import client_exports_discard
 from integrations.services.people import duplicate_different
 from integrations.sync.delivery.wake import deliveries_kick
 
@@ -66,7 +69,7 @@ def record_erase(
     locked = model.objects.select_for_update().filter(pk=record.pk).first()
     if locked is None or locked.erased_at is not None:
         return False
-    words = _identifying_words(locked)
+    mentions = _mentions(locked)
     links = {
         link.integration_id: link.external_id
         for link in ExternalLink.objects.filter(kind=kind, **{f"{kind}_id": locked.pk})
@@ -82,7 +85,7 @@ def record_erase(
     )
     ExternalLink.objects.filter(kind=kind, **{f"{kind}_id": locked.pk}).delete()
     _reviews_close(locked.pk, acting_user)
-    _traces_scrub(locked, kind, words)
+    _traces_scrub(locked, kind, mentions)
     _erased_event(locked, kind, links, told)
     audit_record(
         actor=acting_user,
@@ -97,6 +100,9 @@ def record_erase(
     about.update(target_repr="")
     about.exclude(action=f"{kind}.erase").update(old={}, new={})
     deliveries_kick(integration_ids=told)
+    # A finished export (kept a day) may hold the person: the club asks for a new one.
+    client_id = locked.client_id
+    transaction.on_commit(lambda: client_exports_discard(client_id=client_id))
     return True
 
 
@@ -105,10 +111,25 @@ def records_erase(*, records: Iterable[Prospect | Member], acting_user: Any = No
     return sum(record_erase(record=record, acting_user=acting_user) for record in records)
 
 
-def _identifying_words(record: Prospect | Member) -> list[str]:
-    """What could name the person in free text: email, phone, full name (three+ letters)."""
-    candidates = [record.email, record.phone, record.full_name]
-    return [word for word in candidates if word and len(word) >= 3]
+def _mentions(record: Prospect | Member) -> Mentions:
+    """What names the person in free text (records/mentions.py); the last name alone only
+    where no one else of the club bears it."""
+    last = record.last_name.strip()
+    return person_mentions(Person(
+        record_id=str(record.pk), email=record.email, phone=record.phone,
+        first_name=record.first_name, last_name=last,
+        last_name_alone=bool(last) and not _others_named(record, last),
+    ))
+
+
+def _others_named(record: Prospect | Member, last_name: str) -> bool:
+    """Whether another prospect or member of the club, not erased, has this last name."""
+    return any(
+        record_shape(kind).model.objects.filter(
+            client_id=record.client_id, last_name__iexact=last_name, erased_at__isnull=True
+        ).exclude(pk=record.pk).exists()
+        for kind in KINDS
+    )
 
 
 def _holders(record: Prospect | Member, kind: str, links: dict[int, str]) -> set[int]:
@@ -155,24 +176,27 @@ def _copy(value: Any) -> Any:
     return dict(value) if isinstance(value, dict) else value
 
 
-def _traces_scrub(record: Prospect | Member, kind: str, words: list[str]) -> None:
+def _traces_scrub(record: Prospect | Member, kind: str, mentions: Mentions) -> None:
     """Log lines about the record, and any free text of the client that names the person."""
-    client = record.client_id
-    mentions = functools.reduce(
-        operator.or_,
-        (Q(summary__icontains=w) | Q(detail__icontains=w) for w in words),
-        Q(record_id=record.pk),
-    )
-    LogEntry.objects.filter(mentions, client_id=client).update(
+    logs = LogEntry.objects.filter(client_id=record.client_id)
+    naming = _naming(logs, ("summary", "detail"), mentions)
+    logs.filter(Q(record_id=record.pk) | Q(pk__in=naming)).update(
         summary=f"A {kind} was erased.", detail=""
     )
-    for word in words:
-        OutboxRow.objects.filter(integration__client_id=client, last_error__icontains=word).update(
-            last_error="(erased)"
-        )
-        SyncRun.objects.filter(integration__client_id=client, error__icontains=word).update(
-            error="(erased)"
-        )
+    errors = OutboxRow.objects.filter(integration__client_id=record.client_id)
+    errors.filter(pk__in=_naming(errors, ("last_error",), mentions)).update(last_error="(erased)")
+    runs = SyncRun.objects.filter(integration__client_id=record.client_id)
+    runs.filter(pk__in=_naming(runs, ("error",), mentions)).update(error="(erased)")
+
+
+def _naming(queryset: QuerySet, fields: Sequence[str], mentions: Mentions) -> list[int]:
+    """The rows whose text names the person: the database pre-selects, the pattern decides
+    (whole words, the phone in any writing)."""
+    lookups = [Q(**{f"{field}__icontains": needle}) for field in fields
+               for needle in mentions.needles]
+    lookups += [Q(**{f"{field}__regex": regex}) for field in fields for regex in mentions.regexes]
+    rows = queryset.filter(functools.reduce(operator.or_, lookups)).values_list("pk", *fields)
+    return [pk for pk, *texts in rows if mentions.named_in(*texts)]
 
 
 def _erased_event(

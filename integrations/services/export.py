@@ -4,11 +4,12 @@ of the client's platforms.
     export_request(*, client, acting_user) -> DataExport     # queued: a task builds the file
     export_build(*, export_id)                               # the task: writes it, with progress
     export_path(export) -> Path                              # the finished file
+    client_exports_discard(*, client_id)                     # a person was erased
 
 The file is written in the background, a chunk of records at a time, with `rows_done` kept up
 so the page can show progress; it lives under VAR_DIR/exports, named by a random token, only
 the client's own users may download it, and it is deleted after a day (`exports_expire`).
-Erased people are not in it.
+Erased people are not in it: erasing one deletes the client's exports, made or being made.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -33,6 +35,10 @@ CHUNK = 2000
 FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d (]))")
 KEEP_FOR = dt.timedelta(days=1)
 BUILD_TASK = "integrations.tasks.export_build_task"
+
+
+class ExportDiscarded(Exception):
+    """The export was deleted while it was being made (`client_exports_discard`)."""
 
 
 def export_dir() -> Path:
@@ -82,14 +88,19 @@ def export_build(*, export_id: int) -> None:
             _write(csv.writer(handle), export, integrations)
         partial.chmod(0o600)
         partial.replace(path)
+    except ExportDiscarded:
+        partial.unlink(missing_ok=True)
+        return
     except Exception:
         partial.unlink(missing_ok=True)
         DataExport.objects.filter(pk=export.pk).update(status=DataExport.Status.FAILED,
                                                        finished_at=timezone.now())
         raise
-    DataExport.objects.filter(pk=export.pk).update(
+    ready = DataExport.objects.filter(pk=export.pk).update(
         status=DataExport.Status.READY, rows_done=total, finished_at=timezone.now()
     )
+    if not ready:  # discarded after its last chunk
+        path.unlink(missing_ok=True)
 
 
 def _write(writer: Any, export: DataExport, integrations: list[Integration]) -> None:
@@ -131,7 +142,8 @@ def _chunk_write(
         writer.writerow([kind, record.pk, *values, record.created_at.isoformat(),
                          record.updated_at.isoformat(), *ids])
     done += len(records)
-    DataExport.objects.filter(pk=export.pk).update(rows_done=done)
+    if not DataExport.objects.filter(pk=export.pk).update(rows_done=done):
+        raise ExportDiscarded
     return done
 
 
@@ -147,7 +159,18 @@ def _cell(value: object) -> object:
 
 def exports_expire(*, now: dt.datetime | None = None) -> int:
     """Delete exports (and their files) older than a day; returns how many."""
-    old = DataExport.objects.filter(created_at__lt=(now or timezone.now()) - KEEP_FOR)
-    for export in old:
+    return _exports_delete(
+        DataExport.objects.filter(created_at__lt=(now or timezone.now()) - KEEP_FOR)
+    )
+
+
+def client_exports_discard(*, client_id: str) -> int:
+    """Delete every export of the client and its file, finished or being made (a person was
+    erased: they may be in it); returns how many. A build under way stops at its next chunk."""
+    return _exports_delete(DataExport.objects.filter(client_id=client_id))
+
+
+def _exports_delete(exports: QuerySet[DataExport]) -> int:
+    for export in exports:
         export_path(export).unlink(missing_ok=True)
-    return old.delete()[0]
+    return exports.delete()[0]

@@ -7,8 +7,10 @@ never pruned, nor the changes they refer to.
 
 Every table is pruned oldest first, a window of ids at a time, each window its own short
 transaction: the rows pruned are months older than anything ingest writes, so pruning never
-waits for ingest and ingest never waits for it. The boundary of each table (the first id newer
-than its cut-off) is found by a binary search over the primary key: ids grow with time.
+waits for ingest and ingest never waits for it. The windows step forward from the oldest row:
+each starts at the first row past the previous one (one look-up in the primary key's index, so
+gaps cost nothing), and a table is done when that row is newer than its cut-off: ids grow with
+time, so every row after it is newer too.
 A feed partner whose cursor is older than what was pruned is told so (`FeedRetention`, 410).
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations import outbound
+from integrations.logging_redact import redacted_excerpt
 from integrations.webhooks.signing import signed_headers
 
 WEBHOOK_TIMEOUT = 10.0
@@ -54,7 +55,7 @@ def webhook_post(
         return WebhookResult(ok=False, status=exc.status, message=exc.message, permanent=permanent)
     if answer.ok:
         return WebhookResult(ok=True, status=answer.status, message=f"Delivered ({answer.status})")
-    excerpt = answer.text.strip()[:EXCERPT_CHARS]
+    excerpt = redacted_excerpt(answer.text, EXCERPT_CHARS)  # it goes into delivery errors
     detail = f": {excerpt}" if excerpt else ""
     return WebhookResult(
         ok=False,

@@ -67,6 +67,16 @@ class IntegrationFilter(admin.SimpleListFilter):
         return queryset.filter(integration_id=self.value()) if self.value() else queryset
 
 
+def _shown(request: HttpRequest, model_admin: Any) -> QuerySet:
+    """The admin's rows, of the chosen client and integration when they are chosen."""
+    queryset = model_admin.get_queryset(request).order_by()
+    if request.GET.get("client"):
+        queryset = queryset.filter(integration__client_id=request.GET["client"])
+    if request.GET.get("integration", "").isdigit():
+        queryset = queryset.filter(integration_id=request.GET["integration"])
+    return queryset
+
+
 class ListedFilter(admin.SimpleListFilter):
     """Staff the partner listed, or only named as an owner (a placeholder)."""
 
@@ -74,6 +84,12 @@ class ListedFilter(admin.SimpleListFilter):
     parameter_name = "listed"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        # Only what the list holds; with one kind only there is nothing to filter.
+        present = set(
+            _shown(request, model_admin).values_list("remote__seen_in_roster", flat=True).distinct()
+        )
+        if len(present) < 2:
+            return []
         return [("yes", "listed"), ("no", "unknown to us (only named on records)")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -83,7 +99,7 @@ class ListedFilter(admin.SimpleListFilter):
 
 
 class PresentMethodFilter(admin.SimpleListFilter):
-    """Only the methods some mapping has (one query), not every choice there is."""
+    """Only the methods the list's mappings have (one query), not every choice there is."""
 
     title = "method"
     parameter_name = "method__exact"
@@ -91,7 +107,8 @@ class PresentMethodFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         labels = dict(MappingMethod.choices)
         present = (
-            StaffMapping.objects.exclude(method="")
+            _shown(request, model_admin)
+            .exclude(method="")
             .order_by("method")
             .values_list("method", flat=True)
             .distinct()

@@ -289,3 +289,11 @@ def name_roots(given: str) -> frozenset[str]:
 def nickname_related(a: str, b: str) -> bool:
     """True when two different given names share a formal name (Bob / Robert, Liz / Beth)."""
     return a != b and bool(name_roots(a) & name_roots(b))
+
+
+@lru_cache(maxsize=65536)
+def nickname_of(a: str, b: str) -> bool:
+    """One given name is a listed nickname of the other (Bob / Robert), not only related
+    through a third name (Robert and William both give Bill)."""
+    namer = _nicknamer()
+    return a != b and (b in namer.nicknames_of(a) or a in namer.nicknames_of(b))

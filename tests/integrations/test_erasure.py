@@ -12,16 +12,18 @@ from rest_framework.test import APIClient
 
 from integrations.adapters.base import Capabilities
 from integrations.adapters.rest import RestAdapter
+from integrations.logging_redact import RedactPersonalData
 from integrations.models import (
     AuditEntry,
     Change,
     ExternalLink,
     LogEntry,
     OutboxRow,
-    Prospect,
+    SyncRun,
     WebhookEndpoint,
 )
 from integrations.models.logs import audit_record, log_write
+from integrations.records.shape import record_shape
 from integrations.services.erasure import record_erase
 from integrations.services.launch import api_key_issue
 from integrations.sync.delivery.deliver import deliver_integration
@@ -32,8 +34,10 @@ from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 from tests.sync.receiver import WebhookReceiver
 
 EMAIL, PHONE, FIRST, LAST = "erin.vale@example.org", "+15550107788", "Erinna", "Valeworth"
+NATIONAL_PHONE = "(555) 010-7788"
 PERSON = {"first_name": FIRST, "last_name": LAST, "email": EMAIL, "phone": PHONE,
           "notes": f"Called {FIRST} twice", "address": {"city": "Lyon", "line1": "4 rue Vale"}}
+KINDS = ["prospect", "member"]
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +70,21 @@ def hooked(club):
 
 
 @pytest.fixture
+def log_file(tmp_path, settings):
+    """The application log written to a file the way production's handler writes it."""
+    path = tmp_path / "connector.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["plain"]["format"]))
+    handler.addFilter(RedactPersonalData())
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield path
+    root.removeHandler(handler)
+    handler.close()
+
+
+@pytest.fixture
 def sender_api(sender) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(platform=sender.platform)[1]}")
@@ -82,49 +101,94 @@ def _stored_anywhere(*needles: str) -> list[str]:
     return found
 
 
-def _ingest_person(sender, **extra):
-    [result] = records_ingest(integration=sender, kind="prospect",
+def _ingest_person(sender, kind="prospect", **extra):
+    [result] = records_ingest(integration=sender, kind=kind,
                               records=[{"external_id": "CMS-1", **PERSON, **extra}])
-    return Prospect.objects.get(pk=result.id)
+    return record_shape(kind).model.objects.get(pk=result.id)
 
 
+def _traces_naming(person, sender, kind) -> None:
+    """Lines and errors that name the person in other ways than the record's own fields."""
+    client = sender.client_id
+    log_write(client_id=client, level="warning", integration_id=sender.pk,
+              summary=f"{FIRST} {LAST} went out without an owner", record_kind=kind,
+              record_id=person.pk)
+    log_write(client_id=client, level="info", summary=f"Looked up {EMAIL}")
+    log_write(client_id=client, level="info", summary=f"Called back on {NATIONAL_PHONE}")
+    log_write(client_id=client, level="info", summary="Merged", detail=f"{kind} {person.pk}")
+    log_write(client_id=client, level="info", summary=f"{LAST}, {FIRST} asked for a refund")
+    log_write(client_id=client, level="info", summary=f"{LAST} came by")  # no other Valeworth
+    [other] = records_ingest(integration=sender, kind=kind, records=[
+        {"external_id": "CMS-2", "first_name": "Bo", "last_name": "Berg"}])
+    assert other.id is not None
+    OutboxRow.objects.filter(kind=kind, record_id=other.id).update(  # a row of someone else
+        last_error="The platform refused the request (409): 555.010.7788 is taken")
+    SyncRun.objects.create(integration=sender, kind="fetch", status="failed",
+                           error=f"{FIRST.upper()} {LAST.upper()} could not be read")
+    audit_record(actor=None, action=f"{kind}.edit", target=person, client=client,
+                 old={"email": "old@example.org"}, new={"email": EMAIL})
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_partner_erases_a_person_and_nothing_of_them_is_left(
-    sender, feed_partner, hooked, sender_api, caplog, django_capture_on_commit_callbacks
+    kind, sender, feed_partner, hooked, sender_api, caplog, log_file,
+    django_capture_on_commit_callbacks,
 ):
     caplog.set_level(logging.DEBUG)
-    person = _ingest_person(sender)
-    ExternalLink.objects.create(integration=feed_partner, kind="prospect", external_id="F-77",
-                                prospect=person)
-    log_write(client_id=sender.client_id, level="warning", integration_id=sender.pk,
-              summary=f"{FIRST} {LAST} went out without an owner", record_kind="prospect",
-              record_id=person.pk)
-    log_write(client_id=sender.client_id, level="info", summary=f"Looked up {EMAIL}")
-    audit_record(actor=None, action="prospect.edit", target=person, client=sender.client_id,
-                 old={"email": "old@example.org"}, new={"email": EMAIL})
+    person = _ingest_person(sender, kind)
+    ExternalLink.objects.create(integration=feed_partner, kind=kind, external_id="F-77",
+                                **{kind: person})
+    _traces_naming(person, sender, kind)
     assert _stored_anywhere(EMAIL)  # the search finds what it looks for
 
     with django_capture_on_commit_callbacks(execute=True):
-        answer = sender_api.delete("/api/v1/clients/club-e/prospects/CMS-1")
+        answer = sender_api.delete(f"/api/v1/clients/club-e/{kind}s/CMS-1")
     assert answer.status_code == 204
 
-    assert _stored_anywhere(EMAIL, PHONE, FIRST, LAST, "4 rue Vale") == []
-    assert EMAIL not in caplog.text and LAST not in caplog.text
+    assert _stored_anywhere(EMAIL, PHONE, FIRST, LAST, "4 rue Vale", "010-7788", "010.7788") == []
+    written = log_file.read_text()
+    assert "Enqueued" in written  # the handler saw the run (ingest and erasure queue tasks)
+    for needle in (EMAIL, PHONE, FIRST, LAST, NATIONAL_PHONE):
+        assert needle not in caplog.text and needle not in written
     person.refresh_from_db()
     assert person.erased_at is not None and person.full_name == "" and person.address == {}
-    assert not ExternalLink.objects.filter(prospect=person).exists()
-    assert sender_api.get("/api/v1/clients/club-e/prospects/CMS-1").status_code == 404
-    [erase] = AuditEntry.objects.filter(action="prospect.erase")
+    assert not ExternalLink.objects.filter(**{kind: person}).exists()
+    assert sender_api.get(f"/api/v1/clients/club-e/{kind}s/CMS-1").status_code == 404
+    [erase] = AuditEntry.objects.filter(action=f"{kind}.erase")
     assert (erase.target_id, erase.target_repr) == (str(person.pk), "")
     assert erase.new == {"requested_by": "cms", "told": sorted([feed_partner.pk, hooked.pk])}
     # The sender asked: it is not told back; each other holder gets one erased event.
-    told = OutboxRow.objects.filter(event_type="prospect.erased")
+    told = OutboxRow.objects.filter(event_type=f"{kind}.erased")
     assert sorted(told.values_list("integration_id", flat=True)) == [feed_partner.pk, hooked.pk]
-    assert OutboxRow.objects.filter(event_type="prospect.created", status="pending").count() == 0
-    # Every line about the person (those ingest wrote too) and the one naming them in words.
+    assert OutboxRow.objects.filter(event_type=f"{kind}.created", status="pending").count() == 0
+    # Every line about the person (those ingest wrote too) and those naming them in words.
     about = LogEntry.objects.filter(record_id=person.pk)
     assert about.exists() and set(about.values_list("summary", flat=True)) == {
-        "A prospect was erased."}
-    assert LogEntry.objects.filter(record_id=None, summary="A prospect was erased.").count() == 1
+        f"A {kind} was erased."}
+    assert LogEntry.objects.filter(record_id=None, summary=f"A {kind} was erased.").count() == 5
+    assert SyncRun.objects.get(kind="fetch").error == "(erased)"
+    # Bo's rows, to the two receivers, named the person's phone in their error.
+    assert OutboxRow.objects.filter(last_error="(erased)").count() == 2
+
+
+def test_only_what_names_the_person_is_scrubbed_not_others_text(sender):
+    person = _ingest_person(sender)
+    records_ingest(integration=sender, kind="prospect", records=[
+        {"external_id": "CMS-2", "first_name": "Ada", "last_name": LAST}])
+    client = sender.client_id
+    kept = [f"Ada {LAST} went out without an owner",  # another Valeworth: the name alone
+            f"{LAST} came by",  # may be about her
+            f"{FIRST} called",  # a first name alone names no one
+            "Call 555-010-7789 about the Valeworthy account",
+            "Order 95550107788 was imported"]  # digits of the phone in a longer number
+    for summary in kept:
+        log_write(client_id=client, level="info", summary=summary)
+    log_write(client_id=client, level="info", summary=f"{FIRST}  {LAST.lower()} came by")
+
+    record_erase(record=person)
+
+    summaries = set(LogEntry.objects.filter(record_id=None).values_list("summary", flat=True))
+    assert summaries == {*kept, "A prospect was erased."}
 
 
 @pytest.mark.django_db(transaction=True)  # the feed serves committed rows only (PostgreSQL)
@@ -218,9 +282,12 @@ def test_connector_id_cannot_bring_an_erased_record_back(sender):
     assert result.status == "error" and result.errors[0]["field"] == "connector_id"
 
 
-def test_support_staff_erase_from_the_admin_after_confirming(admin_client, sender, feed_partner):
-    person = _ingest_person(sender)
-    url = reverse("admin:integrations_prospect_changelist")
+@pytest.mark.parametrize("kind", KINDS)
+def test_support_staff_erase_from_the_admin_after_confirming(
+    kind, admin_client, sender, feed_partner
+):
+    person = _ingest_person(sender, kind)
+    url = reverse(f"admin:integrations_{kind}_changelist")
     asked = admin_client.post(url, {"action": "erase_selected", "_selected_action": [person.pk]})
     assert asked.status_code == 200 and b"Erase 1 person everywhere?" in asked.content
     person.refresh_from_db()
@@ -230,9 +297,9 @@ def test_support_staff_erase_from_the_admin_after_confirming(admin_client, sende
     assert b"Erased 1 person" in done.content
     person.refresh_from_db()
     assert person.erased_at is not None
-    erase = AuditEntry.objects.get(action="prospect.erase")
+    erase = AuditEntry.objects.get(action=f"{kind}.erase")
     assert erase.actor is not None and erase.new["requested_by"] == "support staff"
-    assert _stored_anywhere(EMAIL, LAST) == []
+    assert _stored_anywhere(EMAIL, PHONE, FIRST, LAST) == []
 
 
 def test_records_cannot_be_deleted_in_the_admin_only_erased(admin_client, sender):

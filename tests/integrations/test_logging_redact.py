@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 
-from integrations.logging_redact import RedactPersonalData, redact
+from integrations.logging_redact import RedactPersonalData, redact, redacted_excerpt
 
 
 def test_emails_and_international_phones_are_replaced():
@@ -16,6 +16,13 @@ def test_emails_and_international_phones_are_replaced():
     assert redact("delivery 42 of integration 7 failed after 3 attempts") == (
         "delivery 42 of integration 7 failed after 3 attempts"
     )
+
+
+def test_an_excerpt_is_redacted_before_it_is_cut():
+    assert redacted_excerpt("  bo@example.com is taken  ", 12) == "<email> is t"
+    # A long text is first cut at four times the length: the address cut in two there goes.
+    long = "a" * 90 + "@example.com ana.lopez@example.org"
+    assert redacted_excerpt(long, 30) == "<email>"
 
 
 def test_the_filter_cleans_the_message_and_the_exception_text():

@@ -27,15 +27,28 @@ def test_committed_set_is_what_the_seeded_generator_writes(tmp_path):
 NAMESAKES = {"namesake", "remote_only"}  # a different person with the same full name
 
 
+def _result(seed: int) -> dict:
+    return evaluate(load(DATA) if seed == SEED else from_rows(generate(seed)))
+
+
 @pytest.mark.parametrize("seed", [SEED, HOLDOUT_SEED])
 def test_automatic_links_are_precise_and_the_right_person_is_found(seed):
-    result = evaluate(load(DATA) if seed == SEED else from_rows(generate(seed)))
+    result = _result(seed)
     totals = result["totals"]
-    # The only wrong automatic links are namesakes, which the same-name rule links by design
-    # (product.md §3 rule 3): about one club in twenty has one.
+    # The only wrong automatic links are namesakes with a personal address or none, whom
+    # nothing in the rosters tells from the person (docs/performance.md, "Staff matching").
     assert all(
         c["auto_wrong"] == 0 for case, c in result["by_case"].items() if case not in NAMESAKES
     )
-    assert totals["auto_wrong"] * 1000 <= 3 * totals["auto"]  # precision >= 99.7%
+    assert totals["auto_wrong"] * 10_000 <= 25 * totals["auto"]  # precision >= 99.75%
     assert totals["found"] >= 0.985 * totals["pairs"]
-    assert totals["auto_right"] >= 0.895 * totals["pairs"]
+    assert totals["auto_right"] >= 0.90 * totals["pairs"]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="namesakes of absent people: docs/performance.md, 'Staff matching'"
+)
+@pytest.mark.parametrize("seed", [SEED, HOLDOUT_SEED])
+def test_automatic_precision_reaches_the_target(seed):
+    totals = _result(seed)["totals"]
+    assert totals["auto_wrong"] * 1000 <= totals["auto"]  # precision >= 99.9%

@@ -9,6 +9,7 @@ from integrations.models import Prospect
 from integrations.sync.inbound.references import staff_refs_resolve
 from mappings.models import StaffMapping
 from mappings.services.directory import staff_directory_sync
+from mappings.services.rosters import staff_roster_replace
 from mappings.services.staff_run import staff_match_run
 from tests.mappings.conftest import roster
 from tests.web.conftest import CHROMIUM, chromium  # noqa: F401 - the fixture
@@ -93,3 +94,63 @@ def test_accept_from_the_detail_page(admin_page, live_server, queue):
     page.get_by_text("Suggestion accepted: Katarnia Svensson-Lindqvst").wait_for()
     queue["S2"].refresh_from_db()
     assert queue["S2"].person.external_id == "P2"
+
+
+def test_unknown_owners_leave_the_unknown_rows_once_the_partner_lists_them(
+    admin_page, live_server, queue, other
+):
+    page = admin_page
+    queue_url = f"{live_server.url}/admin/mappings/staffreview/"
+    staff_refs_resolve(integration=other, refs=[{"external_id": "NOPE-42"}])
+    staff_match_run(integration=other)
+    page.goto(queue_url)
+    filters = page.locator("#changelist-filter")
+    assert filters.get_by_role("link", name="unknown to us (only named on records)").is_visible()
+    assert page.get_by_text("unknown to us: NOPE-42, named on 0 leads").is_visible()
+
+    # The partner lists both: one as a directory person's address, one as nobody we know.
+    staff_roster_replace(
+        integration=other,
+        staff=[
+            {"external_id": "S1", "first_name": "Bob", "last_name": "Smith", "email": ""},
+            {"external_id": "S2", "first_name": "Katarnia", "last_name": "Svensson-Lindqvst"},
+            {"external_id": "NOPE-99", "first_name": "Rob", "last_name": "Smith",
+             "email": "robert.smith@club.com"},
+            {"external_id": "NOPE-42", "first_name": "Zed", "last_name": "Quist", "email": ""},
+        ],
+    )  # fmt: skip
+    staff_match_run(integration=other)
+    page.goto(queue_url)
+    assert page.get_by_text("unknown to us").count() == 0
+    assert page.locator("#result_list tr", has_text="Rob Smith").count() == 0  # linked
+    row = page.locator("#result_list tr", has_text="Zed Quist")
+    assert row.get_by_text("no suggestion").is_visible()  # an ordinary unmatched row
+    assert row.get_by_role("button", name="No counterpart").is_visible()
+    assert filters.get_by_text("listed by the partner").count() == 0  # nothing left to tell
+
+
+def test_undo_from_the_detail_page(admin_page, live_server, queue):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/mappings/staffreview/{queue['S2'].pk}/change/")
+    page.get_by_role("button", name="Accept").click()
+    page.get_by_text("Suggestion accepted: Katarnia Svensson-Lindqvst").wait_for()
+    page.goto(f"{live_server.url}/admin/mappings/staffmapping/{queue['S2'].pk}/change/")
+    page.get_by_role("button", name="Undo the last decision").click()
+    page.get_by_text("Undone: Katarnia Svensson-Lindqvst").wait_for()
+    queue["S2"].refresh_from_db()
+    assert (queue["S2"].status, queue["S2"].person) == ("needs_review", None)
+    assert queue["S2"].suggestion.external_id == "P2"
+
+
+def test_the_filters_offer_what_the_list_holds(admin_page, live_server, queue):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/mappings/staffreview/")
+    filters = page.locator("#changelist-filter")
+    for choice in ("needs review", "unmatched", "listed", "unknown to us (only named on records)"):
+        assert filters.get_by_role("link", name=choice, exact=True).is_visible()
+    assert filters.get_by_role("link", name="matched", exact=True).count() == 0
+    page.goto(f"{live_server.url}/admin/mappings/staffmapping/")
+    filters = page.locator("#changelist-filter")
+    assert filters.get_by_role("link", name="nickname", exact=True).is_visible()
+    for absent in ("created in the platform", "chosen by a person"):
+        assert filters.get_by_role("link", name=absent, exact=True).count() == 0

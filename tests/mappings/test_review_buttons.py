@@ -12,6 +12,7 @@ from mappings.models import RemoteStaff, StaffMapping, StaffPerson
 from mappings.services.directory import staff_directory_sync
 from mappings.services.rosters import staff_roster_replace
 from mappings.services.staff_run import staff_match_run
+from tests.factories import ClientFactory, IntegrationFactory
 from tests.mappings.conftest import roster
 
 QUEUE = "admin:mappings_staffreview_changelist"
@@ -130,3 +131,28 @@ def test_the_owner_leaves_the_queue_when_the_partner_lists_it(admin_client, club
     assert remote.mapping.person == StaffPerson.objects.get(external_id="P3")
     page = admin_client.get(reverse(QUEUE)).content.decode()
     assert "NOPE-99" not in page and "Sam Ortiz" not in page
+
+
+def test_the_listed_filter_is_offered_only_when_the_queue_holds_unknown_owners(
+    admin_client, club, queue, other
+):
+    assert "listed=no" not in admin_client.get(reverse(QUEUE)).content.decode()
+    staff_refs_resolve(integration=other, refs=[{"external_id": "NOPE-99"}])
+    staff_match_run(integration=other)
+    page = admin_client.get(reverse(QUEUE)).content.decode()
+    assert "?listed=no" in page and "?listed=yes" in page
+
+
+def test_the_method_filter_offers_the_methods_of_the_list_shown(admin_client, queue, club):
+    elsewhere = ClientFactory()
+    roster(IntegrationFactory(client=elsewhere, is_primary=True), ("Q1", "Ivy", "Holm", ""))
+    staff_directory_sync(client=elsewhere)
+    their_other = IntegrationFactory(client=elsewhere)
+    roster(their_other, ("T1", "Ivy", "Holm", ""))
+    staff_match_run(integration=their_other)
+    mappings = reverse("admin:mappings_staffmapping_changelist")
+    everyone = admin_client.get(mappings).content.decode()
+    assert "method__exact=nickname" in everyone and "method__exact=name" in everyone
+    theirs = admin_client.get(mappings, {"client": elsewhere.pk}).content.decode()
+    assert "method__exact=name" in theirs
+    assert "method__exact=nickname" not in theirs  # Bob Smith is the first client's

@@ -294,3 +294,128 @@ def test_candidates_for_one_remote_are_ranked():
     assert found[0][0] == 1
     assert found[0][2] == "nickname of first name, same last name"
     assert 3 not in [pid for pid, _, _ in found]
+
+
+def _mirroring_partner(extra_directory=(), extra_remote=()):
+    """Three people whose partner addresses keep their directory local part, and more."""
+    names = [("Anna", "Berg"), ("Carl", "Dahl"), ("Eva", "Lund")]
+    directory = [
+        Staff(i, first, last, f"{first}.{last}@club07-fitness.com".lower())
+        for i, (first, last) in enumerate(names, 1)
+    ]
+    remote = [
+        Staff(f"r{i}", first, last, f"{first}.{last}@club07.club".lower())
+        for i, (first, last) in enumerate(names, 1)
+    ]
+    return decide([*directory, *extra_directory], [*remote, *extra_remote])
+
+
+def test_an_address_at_a_partner_domain_that_mirrors_the_directory_is_the_same_email():
+    out = _mirroring_partner(
+        [Staff(9, "Robert", "Smith", "robert.smith@club07-fitness.com")],
+        [Staff("bob", "Bob", "Smith", "robert.smith@club07.club")],
+    )
+    assert (out["bob"].status, out["bob"].person_id, out["bob"].method) == (MATCHED, 9, "email")
+    assert out["bob"].reason == "same email (at the partner's domain club07.club)"
+
+
+def test_a_partner_domain_with_its_own_address_pattern_is_no_alias():
+    directory = [Staff(i, f, "Berg", f"{f}.berg@club.com".lower()) for i, f in enumerate("ABC")]
+    directory.append(Staff(9, "Robert", "Smith", "robert.smith@club.com"))
+    remote = [Staff(f"r{f}", f, "Berg", f"{f}berg@club.club".lower()) for f in "ABC"]
+    remote.append(Staff("bob", "Bob", "Smith", "robert.smith@club.club"))
+    out = decide(directory, remote)
+    assert (out["bob"].status, out["bob"].person_id) == (NEEDS_REVIEW, 9)
+
+
+def test_the_same_email_under_another_directory_persons_name_is_only_suggested():
+    directory = [
+        Staff(1, "Andrew", "López", "andrew.lopez@club.com"),
+        Staff(2, "Andrew", "Cook", "andrew.cook@club.com"),
+    ]
+    out = decide(directory, [Staff("a", "andrew", "cook", "andrew.lopez@club.com")])
+    assert out["a"].status == NEEDS_REVIEW
+    assert out["a"].person_id == 2  # the name's owner is suggested, not the address's
+
+
+def test_the_same_email_under_another_name_says_whose_name_it_is():
+    from mappings.matching.staff import staff_candidates
+
+    directory = [
+        Staff(1, "Andrew", "López", "andrew.lopez@club.com"),
+        Staff(2, "Andrew", "Cook", "andrew.cook@club.com"),
+    ]
+    remote = Staff("a", "andrew", "cook", "andrew.lopez@club.com")
+    found = dict(
+        (pid, reason) for pid, _, reason in staff_candidates(remote=remote, directory=directory)
+    )
+    assert found[1] == "same email, but the name is Andrew Cook's"
+
+
+def test_an_account_name_that_spells_the_name_with_the_same_email_links():
+    out = decide(
+        [Staff(1, "John", "Smith", "jsmith@club.com")],
+        [Staff("a", "jsmith", "", "jsmith@club.com")],
+    )
+    assert (out["a"].status, out["a"].person_id, out["a"].method) == (MATCHED, 1, "email")
+
+
+def test_an_account_name_spelling_another_persons_name_is_only_suggested():
+    directory = [
+        Staff(1, "Matthew", "Mitchell", "matthew.mitchell@club.com"),
+        Staff(2, "Sofía", "Sánchez", "sofia.sanchez@club.com"),
+    ]
+    out = decide(directory, [Staff("a", "sofia.s", "", "matthew.mitchell@club.com")])
+    assert out["a"].status == NEEDS_REVIEW
+
+
+def test_a_name_alone_waits_when_the_directory_person_left_and_the_account_is_active():
+    directory = [Staff(1, "Eva", "Lund", "eva@club.se", active=False)]
+    out = decide(directory, [Staff("a", "Eva", "Lund", "eva.lund77@gmail.com", active=True)])
+    assert (out["a"].status, out["a"].person_id) == (NEEDS_REVIEW, 1)
+    assert out["a"].reason.startswith(
+        "same full name, but the directory person is inactive and the remote staff active"
+    )
+
+
+def test_a_work_address_is_enough_for_the_name_whatever_the_status():
+    directory = [Staff(1, "Eva", "Lund", "eva@club.se", active=False), Staff(2, "Al", "Ek", "")]
+    remote = [
+        Staff("a", "Eva", "Lund", "eva.lund@partner.com", active=True),
+        Staff("b", "Al", "Ek", "al.ek@partner.com"),
+    ]
+    out = decide(directory, remote)
+    assert (out["a"].status, out["a"].person_id) == (MATCHED, 1)
+
+
+def test_a_personal_address_that_spells_another_directory_persons_name_waits():
+    directory = [
+        Staff(1, "Michael", "Smith", "msmith@club.com"),
+        Staff(2, "Mike", "Jones", "mike@club.com"),
+    ]
+    out = decide(directory, [Staff("a", "Michael", "Smith", "mikejones@gmail.com")])
+    assert (out["a"].status, out["a"].person_id) == (NEEDS_REVIEW, 1)
+    assert "the remote's email looks like Mike Jones's" in out["a"].reason
+
+
+def test_names_related_only_through_a_third_nickname_are_no_rivals():
+    # The nicknames list gives Bill for both Robert and William: not the same first name.
+    directory = [Staff(1, "Robert", "Martin", ""), Staff(2, "William", "Martin", "")]
+    out = decide(directory, [Staff("a", "Robert", "Martin", "")])
+    assert (out["a"].status, out["a"].person_id) == (MATCHED, 1)
+
+
+def test_candidates_for_one_remote_read_the_partner_domain_from_its_roster():
+    from mappings.matching.staff import staff_candidates
+
+    names = [("Anna", "Berg"), ("Carl", "Dahl"), ("Eva", "Lund")]
+    directory = [Staff(9, "Robert", "Smith", "robert.smith@club07-fitness.com")]
+    directory += [
+        Staff(i, f, n, f"{f}.{n}@club07-fitness.com".lower()) for i, (f, n) in enumerate(names)
+    ]
+    roster = [
+        Staff(f"r{i}", f, n, f"{f}.{n}@club07.club".lower()) for i, (f, n) in enumerate(names)
+    ]
+    remote = Staff("bob", "Bob", "Smith", "robert.smith@club07.club")
+    found = staff_candidates(remote=remote, directory=directory, roster=roster)
+    assert found[0] == (9, 1.0, "same email (at the partner's domain club07.club)")

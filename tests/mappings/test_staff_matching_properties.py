@@ -5,12 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mappings.matching.names import email_norm, name_of
 from mappings.matching.shared import MATCHED, NEEDS_REVIEW, NO_COUNTERPART, Fixed
 from mappings.matching.staff import Staff, match_staff
 
 FIRST = ["Anna", "Ann", "Robert", "Bob", "Liz", "Elizabeth", "John", "Jon", "José", "Jose", ""]
 LAST = ["Berg", "Smith", "Smyth", "García", "Garcia", "Doe", "O'Brien", "Obrien", ""]
-EMAILS = ["", "a@c.se", "A@c.se ", "desk@c.se", "bob@c.se", "jsmith@x.com"]
+EMAILS = ["", "a@c.se", "A@c.se ", "desk@c.se", "bob@c.se", "jsmith@x.com", "anna.berg7@gmail.com"]
 
 
 def staff(prefix: str):
@@ -71,3 +72,29 @@ def test_confirmed_mappings_never_change(data, draw):
         assert (d.status, d.person_id, d.confirmed) == (f.status, f.person_id, True)
     linked = [d.person_id for d in decisions.values() if d.status == MATCHED]
     assert len(linked) == len(set(linked))
+
+
+def _full_name(record) -> tuple[frozenset[str], str]:
+    name = name_of(record.first_name, record.last_name)
+    return frozenset(name.keys), name.suffix
+
+
+def _same_full_name(a, b) -> bool:
+    (keys_a, suffix_a), (keys_b, suffix_b) = _full_name(a), _full_name(b)
+    return bool(keys_a & keys_b) and suffix_a == suffix_b
+
+
+@settings(max_examples=300, deadline=None)
+@given(rosters)
+def test_a_link_by_name_alone_is_one_full_name_on_each_side_and_no_one_elses_email(data):
+    directory, remote = data
+    people = {p.id: p for p in directory}
+    for d in match_staff(directory=directory, remote=remote):
+        if d.status != MATCHED or d.method != "name":
+            continue
+        r, p = next(r for r in remote if r.id == d.remote_id), people[d.person_id]
+        assert _same_full_name(r, p)
+        assert not any(_same_full_name(r, q) for q in directory if q is not p)
+        assert not any(_same_full_name(p, q) for q in remote if q is not r)
+        others = {email_norm(q.email) for q in directory if q is not p} - {email_norm(p.email)}
+        assert email_norm(r.email) not in others - {""}

@@ -139,15 +139,18 @@ def test_a_permanent_4xx_fails_visibly_and_the_others_go_on(pair, sandbox):
     assert error.record_id == ghost.record_id
 
 
-def _worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "run_delivery_worker", "--poll", "0.05", "--sweep", "0.5"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+def _worker(env: dict, log: Path) -> subprocess.Popen:
+    """The worker, its output appended to `log` (the suite greps it for personal data)."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "run_delivery_worker", "--poll", "0.05", "--sweep",
+             "0.5"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sandbox):
+def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sandbox, tmp_path):
     """Issue 21, shortened: 30 % random 500s, a worker SIGKILLed and started again; every
     prospect arrives exactly once, soon. The restarted worker takes back the dead one's claims
     at once (its process is gone), not after the claim timeout (left at its default, 300 s).
@@ -168,7 +171,7 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
     }
     push(source, 300)
     pushed = time.monotonic()
-    worker = _worker(env)
+    worker = _worker(env, tmp_path / "worker.log")
     deadline = time.monotonic() + 30
     while len(sandbox.store.all_records("prospect")) < 60 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -177,7 +180,7 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
     in_flight = OutboxRow.objects.filter(status="sending").count()
     assert in_flight > 0, "the kill should leave claimed rows behind"
 
-    worker = _worker(env)
+    worker = _worker(env, tmp_path / "worker.log")
     try:
         deadline = time.monotonic() + 60
         while not all_delivered() and time.monotonic() < deadline:

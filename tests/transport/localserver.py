@@ -69,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
             server.statuses.append(503)
             self._send(503, b"down for maintenance")
         else:
-            self._send(server.default_status, b'{"ok": true}')
+            self._send(server.default_status, server.default_body)
 
 
 class _Server(ThreadingHTTPServer):
@@ -80,6 +80,7 @@ class _Server(ThreadingHTTPServer):
     statuses: list[int]
     slow_seconds = 2.0
     default_status = 200
+    default_body = b'{"ok": true}'
 
 
 class LocalServer:
@@ -102,6 +103,10 @@ class LocalServer:
     @property
     def received(self) -> list[dict]:
         return self.httpd.received
+
+    def answer(self, status: int, body: bytes) -> None:
+        """Answer every other path with `status` and `body` from now on."""
+        self.httpd.default_status, self.httpd.default_body = status, body
 
     def start(self) -> LocalServer:
         self.thread.start()

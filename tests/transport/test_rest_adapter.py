@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -213,6 +214,19 @@ def test_invalid_record_is_a_permanent_error_with_the_platform_message(adapter):
     assert info.value.permanent and info.value.status == 422
     assert info.value.message == (
         "The platform refused the request (422): email 'not-an-email' is not a valid email address"
+    )
+
+
+def test_an_error_message_echoing_the_person_keeps_its_words_not_their_email_or_phone(
+    local_server, loopback_on
+):
+    local_server.answer(409, json.dumps({
+        "detail": "ana.lopez@example.com (+1 555-010-7788) is already a member; call first",
+    }).encode())
+    with pytest.raises(AdapterError) as info:
+        _adapter(local_server.url).create_record("prospect", {}, idempotency_key="k")
+    assert info.value.message == (
+        "The platform refused the request (409): <email> (<phone>) is already a member; call first"
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from integrations.sandbox import Faults, SandboxServer, SandboxStore, load_staff_csv
+from tests.processes import http_ready
 from tests.transport.conftest import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -265,12 +266,7 @@ def test_command_serves_the_contract(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         auth = {"Authorization": "Bearer tok"}
-        for _ in range(100):
-            try:
-                requests.get(base + "/ping", headers=auth, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        http_ready(base + "/ping", headers=auth)
         assert (
             requests.get(base + "/staff", headers=auth, timeout=5).json()["results"][0][
                 "first_name"

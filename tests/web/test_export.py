@@ -90,6 +90,45 @@ def test_one_export_at_a_time_and_files_go_after_a_day(web, people):
     assert not export_path(export).exists() and not DataExport.objects.exists()
 
 
+def test_erasing_a_person_deletes_the_clubs_exports_once_committed(
+    people, other_club_integration, django_capture_on_commit_callbacks
+):
+    ana, _ = people
+    ours = DataExport.objects.create(client=ana.client, token="a" * 48)
+    theirs = DataExport.objects.create(client=other_club_integration.client, token="b" * 48)
+    for export in (ours, theirs):
+        export_build(export_id=export.pk)
+    assert "ana@example.com" in export_path(ours).read_text()
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        record_erase(record=ana)
+    assert export_path(ours).exists()  # nothing goes before the erasure is committed
+    for callback in pending:
+        callback()
+
+    assert not export_path(ours).exists() and not DataExport.objects.filter(pk=ours.pk).exists()
+    assert export_path(theirs).exists() and DataExport.objects.filter(pk=theirs.pk).exists()
+
+
+def test_an_export_being_made_when_a_person_is_erased_stops_and_leaves_no_file(
+    people, monkeypatch
+):
+    Prospect.objects.create(client=people[0].client, first_name="Cy")  # a second chunk
+    export = DataExport.objects.create(client=people[0].client, token="c" * 48)
+    chunk_write = export_service._chunk_write
+
+    def erased_meanwhile(*args, **kwargs):
+        done = chunk_write(*args, **kwargs)
+        export_service.client_exports_discard(client_id=export.client_id)
+        return done
+
+    monkeypatch.setattr(export_service, "_chunk_write", erased_meanwhile)
+    export_build(export_id=export.pk)  # its next chunk finds the export gone
+
+    assert not DataExport.objects.exists()
+    assert list(export_service.export_dir().iterdir()) == []
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_page_shows_progress_then_the_download(browser_page, live_server, manager, people):
