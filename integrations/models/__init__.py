@@ -3,7 +3,7 @@
 from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
 from integrations.models.clients import ApiKey, Client, DataExport, Integration, Platform
 from integrations.models.logs import AuditEntry, LogEntry
-from integrations.models.monitoring import DeliveryTally
+from integrations.models.monitoring import DeliveryTally, IngestTally
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
     Change,
@@ -25,6 +25,7 @@ __all__ = [
     "ExternalLink",
     "FeedRetention",
     "IdempotencyRecord",
+    "IngestTally",
     "Integration",
     "LogEntry",
     "Member",
