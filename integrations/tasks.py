@@ -74,8 +74,10 @@ def delivery_loop_task(seconds: float | None = None) -> dict:
         if not held:
             return {"already_running": 1}
         deadline = time.monotonic() + turn
+        # The lock is the session's: the connection stays for the turn (django-q2 closes
+        # old connections between tasks).
         counts = worker_run(should_stop=lambda: time.monotonic() >= deadline,
-                            poll_seconds=0.1, sweep_seconds=turn * 2)
+                            poll_seconds=0.1, sweep_seconds=turn * 2, recycle_connection=False)
     delivery_loop_enqueue()
     return dict(counts)
 

@@ -5,7 +5,7 @@ from integrations.models.clients import ApiKey, Client, DataExport, Integration,
 from integrations.models.launches import Launch
 from integrations.models.logs import AuditEntry, LogEntry
 from integrations.models.matching import PossibleDuplicate
-from integrations.models.monitoring import DeliveryTally
+from integrations.models.monitoring import DeliveryTally, IngestTally
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
     Change,
@@ -27,6 +27,7 @@ __all__ = [
     "ExternalLink",
     "FeedRetention",
     "IdempotencyRecord",
+    "IngestTally",
     "Integration",
     "Launch",
     "LogEntry",

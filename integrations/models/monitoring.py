@@ -22,3 +22,23 @@ class DeliveryTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transport} {self.result}: {self.count}"
+
+
+class IngestTally(models.Model):
+    """Records the workers' fetches took in, by kind and result, summed on every machine.
+
+    The partner API's are counted by the web processes that answered (metrics.py); these
+    happen in workers, which nothing scrapes. One update per fetched page.
+    """
+
+    kind = models.CharField(max_length=10)  # prospect, member
+    status = models.CharField(max_length=20)  # created, updated, unchanged, error
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "status"], name="one_ingest_tally_per_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}: {self.count}"

@@ -6,7 +6,8 @@ Two sources:
   workers prometheus-client's multiprocess mode sums them through files in
   PROMETHEUS_MULTIPROC_DIR (settings.py);
 - the database, read at scrape time: what workers on any machine did or left waiting
-  (deliveries, the outbox, review queues, the workers' heartbeat).
+  (deliveries, records their fetches took in, the outbox, review queues, the workers'
+  heartbeat).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_lat
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from integrations.models import DeliveryTally
+from integrations.models import DeliveryTally, IngestTally
 from integrations.monitoring import selectors
 from integrations.sync.schedules import PERIODIC
 
@@ -29,8 +30,9 @@ API_ANSWERS = Counter(
 )
 INGEST_RECORDS = Counter(
     "connector_ingest_records",
-    "Records the partner API took in, by kind and result (created, updated, unchanged, error).",
-    ["kind", "status"],
+    "Records taken in, by kind, result (created, updated, unchanged, error) and source (api: "
+    "the partner API, fetch: a worker's fetch from a platform).",
+    ["kind", "status", "source"],
 )
 INGEST_BATCHES = Counter(
     "connector_ingest_batches", "Batch requests the partner API ran, by kind.", ["kind"]
@@ -40,7 +42,7 @@ INGEST_BATCHES = Counter(
 def ingest_counted(*, kind: str, statuses: Iterable[str], batch: bool) -> None:
     """Count one PUT's or one batch's results."""
     for status, n in Tally(statuses).items():
-        INGEST_RECORDS.labels(kind, status).inc(n)
+        INGEST_RECORDS.labels(kind, status, "api").inc(n)
     if batch:
         INGEST_BATCHES.labels(kind).inc()
 
@@ -104,14 +106,41 @@ class DatabaseCollector(Collector):
         )
 
 
+class FetchedAdded(Collector):
+    """The web processes' counters, with the records workers fetched (from the database)
+    added to connector_ingest_records as source="fetch": one family, whoever took them in."""
+
+    def __init__(self, processes: CollectorRegistry) -> None:
+        self.processes = processes
+
+    def collect(self) -> Iterator[Metric]:
+        fetched = IngestTally.objects.order_by("kind", "status").values_list(
+            "kind", "status", "count")
+        family = None
+        for metric in self.processes.collect():
+            if metric.name == INGEST_RECORDS._name:
+                family = metric
+            else:
+                yield metric
+        if family is None:  # no partner API record yet in any web process
+            family = CounterMetricFamily(INGEST_RECORDS._name, INGEST_RECORDS._documentation,
+                                         labels=INGEST_RECORDS._labelnames)
+        for kind, status, count in fetched:
+            family.add_sample(f"{INGEST_RECORDS._name}_total",
+                              {"kind": kind, "status": status, "source": "fetch"}, count)
+        yield family
+
+
 def metrics_text() -> bytes:
     """This deployment's metrics in the Prometheus text format."""
     database = CollectorRegistry(auto_describe=False)
     database.register(DatabaseCollector())
+    processes = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         processes = CollectorRegistry()
         multiprocess.MultiProcessCollector(processes)
-        return generate_latest(processes) + generate_latest(database)
-    return generate_latest(REGISTRY) + generate_latest(database)
+    web = CollectorRegistry(auto_describe=False)
+    web.register(FetchedAdded(processes))
+    return generate_latest(web) + generate_latest(database)

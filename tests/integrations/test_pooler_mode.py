@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -125,3 +126,27 @@ def test_a_lock_released_from_another_server_session_is_logged(caplog):
 
     assert "not this session's to release" in caplog.text
     assert "Connection poolers" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_delivery_loop_keeps_its_session_and_lock_through_a_turn(caplog):
+    """A worker's connection past CONN_MAX_AGE is not recycled mid-turn: closing it would
+    drop the loop's lock with the session (another loop could start meanwhile) and log the
+    pooler error (seen in benchmarks/load_sustained.py about once a minute)."""
+    from integrations.tasks import LOOP_LOCK_ID, delivery_loop_task
+
+    def old_connection_loop() -> dict:
+        connection.ensure_connection()
+        connection.close_at = 0.0  # older than CONN_MAX_AGE: recycled at the first chance
+        return delivery_loop_task(seconds=1.0)
+
+    turn: dict = {}
+    loop = threading.Thread(target=lambda: turn.update(_other_session(old_connection_loop)))
+    loop.start()
+    time.sleep(0.6)
+    taken_meanwhile = _other_session(lambda: _try_shared(LOOP_LOCK_ID))
+    loop.join(10)
+
+    assert taken_meanwhile == {"result": False}
+    assert "already_running" not in turn["result"]
+    assert "not this session's to release" not in caplog.text

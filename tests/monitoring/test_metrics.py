@@ -11,6 +11,7 @@ from integrations.monitoring.tally import deliveries_tally
 from integrations.sandbox import SandboxServer, SandboxStore
 from integrations.services.launch import api_key_issue
 from integrations.sync.delivery.deliver import deliver_integration
+from integrations.sync.inbound.fetch import integration_fetch
 from mappings.models import LeadSourceMapping, MappingStatus
 from tests.factories import (
     ClientFactory,
@@ -86,10 +87,36 @@ def test_api_answers_and_ingest_are_counted(client, token):
     assert delta("connector_api_responses_total", status="201") == 1
     assert delta("connector_api_responses_total", status="200") == 1
     assert delta("connector_api_responses_total", status="401") == 1
-    assert delta("connector_ingest_records_total", kind="prospect", status="created") == 2
-    assert delta("connector_ingest_records_total", kind="prospect", status="unchanged") == 1
-    assert delta("connector_ingest_records_total", kind="prospect", status="error") == 1
+    for status, n in (("created", 2), ("unchanged", 1), ("error", 1)):
+        assert delta("connector_ingest_records_total", kind="prospect", status=status,
+                     source="api") == n
     assert delta("connector_ingest_batches_total", kind="prospect") == 1
+
+
+def test_records_a_workers_fetch_takes_in_are_counted_too(client, token, settings):
+    settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True
+    store, before = SandboxStore(), scrape(client)
+    for first, last, email in (("Kim", "Park", ""), ("Li", "Wu", ""), ("Bo", "Ek", "not-mail")):
+        store.record_create("prospect", {"first_name": first, "last_name": last,
+                                         "email": email})
+    with SandboxServer(token="sandbox-token", store=store) as platform:
+        fetched = IntegrationFactory(
+            platform=PlatformFactory(slug="gymapp"), direction="send", data="prospects",
+            mode="api", base_url=platform.base_url, credentials="sandbox-token",
+            staff_owner=False, lead_source=False)
+        integration_fetch(integration_id=fetched.pk)
+        integration_fetch(integration_id=fetched.pk)  # the invalid one is fetched again
+
+    samples = scrape(client)
+
+    def fetched_as(status: str) -> float:
+        return value(samples, "connector_ingest_records_total", kind="prospect", status=status,
+                     source="fetch")
+
+    assert (fetched_as("created"), fetched_as("error")) == (2, 2)
+    api = {"kind": "prospect", "status": "created", "source": "api"}  # the same family
+    assert value(samples, "connector_ingest_records_total", **api) == value(
+        before, "connector_ingest_records_total", **api)
 
 
 @pytest.fixture

@@ -28,8 +28,13 @@ def deliver_all_due(*, budget_seconds: float = 5.0) -> Counter[str]:
 
 
 def worker_run(*, should_stop: Callable[[], bool], poll_seconds: float = 0.2,
-               sweep_seconds: float = 30.0) -> Counter[str]:
-    """Deliver until told to stop: sweep dead claims now and then, sleep when idle."""
+               sweep_seconds: float = 30.0, recycle_connection: bool = True) -> Counter[str]:
+    """Deliver until told to stop: sweep dead claims now and then, sleep when idle.
+
+    With `recycle_connection` the database connection is closed between passes once it is
+    older than CONN_MAX_AGE (or broken); a caller holding a session lock says False: the
+    lock would go with the session.
+    """
     total: Counter[str] = Counter()
     next_sweep = 0.0
     while not should_stop():
@@ -38,7 +43,7 @@ def worker_run(*, should_stop: Callable[[], bool], poll_seconds: float = 0.2,
             next_sweep = time.monotonic() + sweep_seconds
         counts = deliver_all_due()
         total.update(counts)
-        if not connection.in_atomic_block:  # a caller's transaction is not ours to end
+        if recycle_connection and not connection.in_atomic_block:  # nor a caller's transaction
             close_old_connections()
         if not counts or set(counts) <= {"busy", "rate_limited", "retry", "waiting", "down"}:
             time.sleep(poll_seconds)

@@ -33,6 +33,7 @@ from integrations.models import Integration, OutboxRow, SyncRun
 from integrations.models.choices import Mode
 from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
+from integrations.monitoring.tally import fetched_tally
 from integrations.records.normalize import record_normalize
 from integrations.sync import conf
 from integrations.sync.delivery.deliver import adapter_cached
@@ -200,6 +201,9 @@ def _records_fetch(integration: Integration, adapter: Adapter, kind: str,
             bodies = _valid_bodies(kind, page.records, counts, invalid)
             results = records_ingest(integration=integration, kind=kind, records=bodies)
             counts.update(f"{kind}s_{_status(result)}" for result in results)
+            fetched_tally(kind=kind, statuses=[  # connector_ingest_records_total
+                *(_status(result) for result in results),
+                *["error"] * (len(page.records) - len(bodies))])
             stamps = [r.updated_at for r in page.records if r.updated_at is not None]
             newest = max([newest, *stamps] if newest else stamps, default=None)
         cursor = page.next_cursor

@@ -26,7 +26,7 @@ def name_keys_fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0023_delivery_followups'),
+        ('integrations', '0024_ingest_tally'),
         ('mappings', '0002_review_queue_pending_release'),
     ]
 
