@@ -162,7 +162,7 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
         condition = Q(pk__in=linked)
         if "@" in term:  # through the (client, email) index, one probe per client
             clients = list(Client.objects.values_list("pk", flat=True))
-            condition |= Q(client_id__any=clients, email=term.lower())
+            condition |= Q(client_id__any=clients, email=term.lower()) & ~Q(email="")
         else:
             try:
                 condition |= Q(pk=uuid.UUID(term))

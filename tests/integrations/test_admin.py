@@ -237,6 +237,7 @@ def test_prospect_search_by_email_or_id_reads_through_indexes(db, term):
     from django.contrib.admin.sites import site
     from django.test import RequestFactory
 
+    ClientFactory.create_batch(3)  # the email is looked up per client: (client, email)
     model_admin = site._registry[Prospect]
     request = RequestFactory().get("/")
     queryset, _ = model_admin.get_search_results(request, Prospect.objects.all(), term)
