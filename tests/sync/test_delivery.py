@@ -226,9 +226,13 @@ def test_a_paused_destination_keeps_its_rows(destination, platform, events):
     assert OutboxRow.objects.get(pk=row.pk).status == "pending"
 
 
-def test_a_rendering_crash_is_retried_later_not_stranded(destination, platform, monkeypatch):
+def test_a_rendering_crash_is_retried_later_not_stranded(
+    destination, platform, monkeypatch, settings
+):
     from integrations.sync.delivery import deliver as delivery_module
 
+    # Not due again within this delivery run, however slow the machine.
+    settings.CONNECTOR_RETRY_QUICK_BASE_SECONDS = settings.CONNECTOR_RETRY_QUICK_MAX_SECONDS = 60
     row = prospect_row(destination=destination)
 
     def broken(**kwargs):
