@@ -111,8 +111,12 @@ def test_a_temporary_failure_of_any_step_is_retried_to_a_complete_record(
     assert not [row for row in OutboxRow.objects.all() if row.sent_without_lead_source]
 
 
-def test_a_lead_source_that_could_not_be_created_waits_visibly_with_its_lead(crm, platform):
+def test_a_lead_source_that_could_not_be_created_waits_visibly_with_its_lead(
+    crm, platform, settings
+):
     crm_integration, partner = crm
+    # One attempt per call below: not due again within it, however slow the machine.
+    settings.CONNECTOR_RETRY_QUICK_BASE_SECONDS = settings.CONNECTOR_RETRY_QUICK_MAX_SECONDS = 60
     platform.faults.rules.append(FaultRule("POST", "/lead-sources", "500", times=1000))
     records_ingest(integration=partner, kind="prospect", records=[{
         "external_id": "ACP-2", "first_name": "Ines", "last_name": "Moreau",
