@@ -156,7 +156,7 @@ def outage(args: argparse.Namespace) -> None:
         back = time.monotonic()
         waited = wait_delivered(destination, 1800)
         attempts = list(OutboxRow.objects.values_list("attempts", flat=True))
-        in_order = _in_order(store)
+        in_order = store.writes_in_order("prospect", field="notes", versions=["v0", "v1", "v2"])
         print(f"down {args.down_minutes:g} min with {waiting} deliveries waiting: all "
               f"{len(attempts)} delivered {waited:.1f} s after it came back "
               f"({time.monotonic() - back:.1f} s); in order per record: {in_order}; "
@@ -166,19 +166,6 @@ def outage(args: argparse.Namespace) -> None:
     finally:
         stop(workers)
         sandbox.stop()
-
-
-def _in_order(store: SandboxStore) -> bool:
-    """Each record: one create, then its updates, versions never going back, ending at v2."""
-    seen: dict[str, list[str]] = {}
-    for kind, record_id, op, fields in store.journal:
-        if kind == "prospect":
-            seen.setdefault(record_id, []).append(f"{op}:{fields.get('notes')}")
-    return all(
-        writes[0] == "create:v0" and writes[-1].endswith(":v2")
-        and [w.split(":")[1] for w in writes] == sorted(w.split(":")[1] for w in writes)
-        for writes in seen.values()
-    )
 
 
 def fetch(args: argparse.Namespace) -> None:

@@ -193,6 +193,16 @@ class SandboxStore:
             ordered = sorted(self.records[kind].values(), key=lambda r: r["_seq"])
             return [_public(r) for r in ordered]
 
+    def writes_in_order(self, kind: str, *, field: str, versions: list[str]) -> bool:
+        """Whether every record of `kind` was created once, at `versions[0]`, and its writes'
+        `field` never went back in `versions`, ending at the last (checks delivery order)."""
+        writes: dict[str, list[tuple[str, Any]]] = {}
+        with self.lock:
+            for written, record_id, op, fields in self.journal:
+                if written == kind:
+                    writes.setdefault(record_id, []).append((op, fields.get(field)))
+        return all(_versions_in_order(w, versions) for w in writes.values())
+
     def changed_page(
         self, kind: str, *, since: datetime | None, cursor: str | None, limit: int
     ) -> tuple[list[dict], str | None]:
@@ -212,6 +222,14 @@ class SandboxStore:
             results = [_public(r) for r in page]
         next_cursor = _encode_cursor(page[-1]["_seq"]) if more and page else None
         return results, next_cursor
+
+
+def _versions_in_order(writes: list[tuple[str, Any]], versions: list[str]) -> bool:
+    ops, values = [op for op, _ in writes], [value for _, value in writes]
+    if ops.count("create") != 1 or ops[0] != "create" or not set(values) <= set(versions):
+        return False
+    ranks = [versions.index(value) for value in values]
+    return ranks[0] == 0 and ranks[-1] == len(versions) - 1 and ranks == sorted(ranks)
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from mappings.services.rematch import rematch_queue
 from mappings.services.staff_run import save_staff_rows
 
 PERSON_FIELDS = ("first_name", "last_name", "email", "active")
+SOURCE_FIELDS = ("name", "external_id", "active")
 PRIMARY_REASON = "the primary integration's own staff (the directory)"
 
 
@@ -38,10 +39,7 @@ def staff_directory_sync(*, client: Client) -> list[int]:
 
     Returns the ids of the directory people that changed (created, renamed, (de)activated).
     """
-    # Lock the client's integrations: two runs for one client never race on the same rows.
-    # NO KEY UPDATE: runs exclude each other, not ingest's key-share locks (integrity.py).
-    integrations = Integration.objects.select_for_update(no_key=True).filter(client=client)
-    list(integrations.values_list("pk"))
+    client_integrations_lock(client_id=client.pk)
     primary = primary_integration(client_id=client.pk)
     remotes = list(RemoteStaff.objects.filter(integration=primary)) if primary else []
     existing = {p.external_id: p for p in StaffPerson.objects.filter(client=client)}
@@ -68,6 +66,17 @@ def staff_directory_sync(*, client: Client) -> list[int]:
     if primary:
         _primary_links(primary=primary, remotes=remotes)
     return [p.pk for p in changed] + [p.pk for p in new if p.pk]
+
+
+def client_integrations_lock(*, client_id: str) -> None:
+    """Lock the client's integrations until the caller's transaction ends: writers of the
+    client's directory, lead sources and their links (runs, a delivery creating a lead
+    source) never race on the same rows.
+
+    NO KEY UPDATE: they exclude each other, not ingest's key-share locks (integrity.py).
+    """
+    integrations = Integration.objects.select_for_update(no_key=True).filter(client_id=client_id)
+    list(integrations.values_list("pk"))
 
 
 def _primary_links(*, primary: Integration, remotes: list[RemoteStaff]) -> None:
@@ -106,6 +115,7 @@ def _primary_mapping(mapping: StaffMapping, person_id: int) -> StaffMapping:
 @transaction.atomic
 def lead_sources_sync(*, client: Client) -> None:
     """Upsert the client's lead sources from the primary's; map the primary's to them."""
+    client_integrations_lock(client_id=client.pk)
     primary = primary_integration(client_id=client.pk)
     if primary is None:
         return
@@ -120,33 +130,41 @@ def lead_sources_sync(*, client: Client) -> None:
     for key, remote in wanted.items():
         source = existing.get(key)
         if source is None:
-            new.append(
-                LeadSource(
-                    client=client,
-                    name=remote.name,
-                    normalized_name=key,
-                    external_id=remote.external_id,
-                    active=remote.active,
-                )
-            )
-        elif (source.name, source.external_id, source.active) != (
-            remote.name,
-            remote.external_id,
-            remote.active,
-        ):
-            source.name, source.external_id, source.active = (
-                remote.name,
-                remote.external_id,
-                remote.active,
-            )
+            new.append(LeadSource(client=client, normalized_name=key, **_source_values(remote)))
+        elif _source_take(source, _source_values(remote)):
             changed.append(source)
     for key, source in existing.items():
         if key not in wanted and source.active:
             source.active = False
             changed.append(source)
-    LeadSource.objects.bulk_create(new)
-    LeadSource.objects.bulk_update(changed, ["name", "external_id", "active"])
+    changed += _sources_insert(client=client, new=new)
+    LeadSource.objects.bulk_update(changed, list(SOURCE_FIELDS))
     _primary_source_links(primary=primary, remotes=remotes)
+
+
+def _source_values(source: RemoteLeadSource | LeadSource) -> dict[str, Any]:
+    return {f: getattr(source, f) for f in SOURCE_FIELDS}
+
+
+def _source_take(source: LeadSource, values: dict[str, Any]) -> bool:
+    """Give `source` these values; False when it already has them."""
+    if _source_values(source) == values:
+        return False
+    for f, v in values.items():
+        setattr(source, f, v)
+    return True
+
+
+def _sources_insert(*, client: Client, new: list[LeadSource]) -> list[LeadSource]:
+    """Insert `new`; returns those another writer added first, given the primary's values.
+
+    A delivery creating a source at a platform adds its name without our lock
+    (lead_source_creation.py): its row is taken and updated, never an IntegrityError.
+    """
+    LeadSource.objects.bulk_create(new, ignore_conflicts=True)
+    mine = {s.normalized_name: _source_values(s) for s in new}
+    taken = LeadSource.objects.filter(client=client, normalized_name__in=mine)
+    return [s for s in taken if _source_take(s, mine[s.normalized_name])]
 
 
 def _primary_source_links(*, primary: Integration, remotes: list[RemoteLeadSource]) -> None:

@@ -1,9 +1,12 @@
-"""Building outbox rows the way ingest does, for tests that start at delivery."""
+"""Building outbox rows the way ingest does, for tests that start at delivery; reading a feed."""
 
 from __future__ import annotations
 
+import time
+
 from integrations.models import Change, Integration, OutboxRow, Prospect
 from integrations.records.shape import record_snapshot
+from integrations.sync.delivery.feed import feed_page
 from mappings.models import (
     LeadSource,
     LeadSourceMapping,
@@ -65,3 +68,15 @@ def same_lead_source(*remotes: RemoteLeadSource) -> LeadSource:
             "integration": remote.integration, "lead_source": source,
             "status": MappingStatus.MATCHED})
     return source
+
+
+def feed(reader, after=None, *, expect: int = 0) -> tuple[list[dict], str]:
+    """The feed after `after`, once it shows `expect` events: on PostgreSQL it serves rows
+    below the oldest transaction running anywhere on the server (feed.py), and other test
+    suites sharing it can hold that back for a moment."""
+    deadline = time.monotonic() + 20
+    while True:
+        events, cursor = feed_page(integration=reader, after=after, limit=100)
+        if len(events) >= expect or time.monotonic() > deadline:
+            return events, cursor
+        time.sleep(0.05)

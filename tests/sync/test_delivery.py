@@ -226,9 +226,13 @@ def test_a_paused_destination_keeps_its_rows(destination, platform, events):
     assert OutboxRow.objects.get(pk=row.pk).status == "pending"
 
 
-def test_a_rendering_crash_is_retried_later_not_stranded(destination, platform, monkeypatch):
+def test_a_rendering_crash_is_retried_later_not_stranded(
+    destination, platform, monkeypatch, settings
+):
     from integrations.sync.delivery import deliver as delivery_module
 
+    # Not due again within this delivery run, however slow the machine.
+    settings.CONNECTOR_RETRY_QUICK_BASE_SECONDS = settings.CONNECTOR_RETRY_QUICK_MAX_SECONDS = 60
     row = prospect_row(destination=destination)
 
     def broken(**kwargs):
@@ -276,7 +280,8 @@ def test_a_platform_failing_every_call_is_down_its_rows_wait_for_a_probe(
 
     settings.CONNECTOR_OUTAGE_AFTER_FAILURES = 5
     settings.CONNECTOR_OUTAGE_QUIET_SECONDS = 0
-    settings.CONNECTOR_OUTAGE_PROBE_BASE_SECONDS = 0.3
+    # Probes 0.5-1 s apart: not due in the next call, however slow the machine.
+    settings.CONNECTOR_OUTAGE_PROBE_BASE_SECONDS = settings.CONNECTOR_OUTAGE_PROBE_MAX_SECONDS = 1
     rows = [prospect_row(destination=destination) for _ in range(20)]
     platform.faults.extend(AdapterError("Connection refused") for _ in range(30))
 
@@ -289,13 +294,13 @@ def test_a_platform_failing_every_call_is_down_its_rows_wait_for_a_probe(
     assert down.summary.endswith("is not answering: deliveries wait and go out when it is back.")
     assert deliver(destination) == {"down": 1} and len(platform.calls) == 8  # no hammering
 
-    time.sleep(0.35)
+    time.sleep(1.05)
     OutboxRow.objects.update(next_attempt_at=None)
     assert deliver(destination)["waiting"] == 8  # the probe: one round, failed
     assert len(platform.calls) == 16
 
     platform.faults.clear()  # back
-    time.sleep(0.7)
+    time.sleep(1.05)
     OutboxRow.objects.update(next_attempt_at=None)
     assert deliver(destination)["delivered"] == 20
     assert LogEntry.objects.filter(level="info", summary__contains="answers again").exists()

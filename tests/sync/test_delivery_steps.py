@@ -2,9 +2,10 @@
 
 Issue 20: over real HTTP to the sandbox platform, one step at a time answers 500, 429 or times
 out (after doing its work, as a platform failing on the way out does): creating the lead
-source, the record's create, the owner's update later, the staff fetch that makes the mapping,
-or a mapping look-up in the Connector's own database. Every case ends with one record at the
-platform, created once, carrying the right owner and lead source.
+source, the record's create, the owner's update later, the fetch that makes the mapping (its
+staff list, and its lead-source list beside it), or a mapping look-up (the owner's or the lead
+source's) in the Connector's own database. Every case ends with one record at the platform,
+created once, carrying the right owner and lead source.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ STEPS = [
     ("POST", "/prospects"),
     ("PUT", "/prospects/{id}"),
     ("GET", "/staff"),
+    ("GET", "/lead-sources"),
 ]
 
 
@@ -109,8 +111,12 @@ def test_a_temporary_failure_of_any_step_is_retried_to_a_complete_record(
     assert not [row for row in OutboxRow.objects.all() if row.sent_without_lead_source]
 
 
-def test_a_lead_source_that_could_not_be_created_waits_visibly_with_its_lead(crm, platform):
+def test_a_lead_source_that_could_not_be_created_waits_visibly_with_its_lead(
+    crm, platform, settings
+):
     crm_integration, partner = crm
+    # One attempt per call below: not due again within it, however slow the machine.
+    settings.CONNECTOR_RETRY_QUICK_BASE_SECONDS = settings.CONNECTOR_RETRY_QUICK_MAX_SECONDS = 60
     platform.faults.rules.append(FaultRule("POST", "/lead-sources", "500", times=1000))
     records_ingest(integration=partner, kind="prospect", records=[{
         "external_id": "ACP-2", "first_name": "Ines", "last_name": "Moreau",
@@ -127,9 +133,10 @@ def test_a_lead_source_that_could_not_be_created_waits_visibly_with_its_lead(crm
     assert platform.store.all_records("prospect") == []
 
 
-def test_a_mapping_look_up_that_fails_is_retried(crm, platform, commit, monkeypatch):
+@pytest.mark.parametrize("look_up", ["staff_translate", "lead_sources_translate"])
+def test_a_mapping_look_up_that_fails_is_retried(crm, platform, commit, monkeypatch, look_up):
     crm_integration, partner = crm
-    real, failures = translate.staff_translate, []
+    real, failures = getattr(translate, look_up), []
 
     def flaky(**kwargs):
         if not failures:
@@ -137,7 +144,7 @@ def test_a_mapping_look_up_that_fails_is_retried(crm, platform, commit, monkeypa
             raise OperationalError("could not serialize access")
         return real(**kwargs)
 
-    monkeypatch.setattr(translate, "staff_translate", flaky)
+    monkeypatch.setattr(translate, look_up, flaky)
     lead_with_a_new_source_and_an_unmapped_owner(crm_integration, partner, platform, commit)
 
     assert failures

@@ -17,13 +17,18 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from integrations.models import ExternalLink, LogEntry, OutboxRow
+from integrations.models import ExternalLink, LogEntry, OutboxRow, SyncRun
 from integrations.sandbox import Faults, SandboxServer, SandboxStore
+from integrations.sandbox.store import FaultRule
 from integrations.sync.delivery.worker import deliver_all_due
+from integrations.sync.inbound.fetch import integration_fetch
 from integrations.sync.inbound.ingest import records_ingest
 from tests.factories import IntegrationFactory, PlatformFactory
+from tests.sync.helpers import feed
 
 TOKEN = "sandbox-token"
+FETCHED = ("/staff", "/lead-sources", "/prospects")
+VERSIONS = ["v0", "v1", "v2"]  # a record's create, then its two updates
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,10 +50,10 @@ def pair(club, sandbox):
     return source, destination
 
 
-def push(source, count: int, prefix: str = "P") -> None:
+def push(source, count: int, prefix: str = "P", **fields) -> None:
     for start in range(0, count, 250):
         records = [
-            {"external_id": f"{prefix}{i}", "first_name": "Lead", "last_name": f"N{i}"}
+            {"external_id": f"{prefix}{i}", "first_name": "Lead", "last_name": f"N{i}", **fields}
             for i in range(start, min(start + 250, count))
         ]
         records_ingest(integration=source, kind="prospect", records=records)
@@ -92,18 +97,22 @@ def test_flaky_rate_limited_platform_gets_every_prospect_exactly_once(pair, sand
 
 
 def test_platform_down_for_a_while_gets_everything_when_back(pair, sandbox, settings):
+    """Issue 21, shortened: while the platform is down, 50 prospects are created and each
+    updated twice; once it is back, all 150 writes arrive within 15 s (probes 0.02 s doubling
+    to 0.2 s apart here), each record's in order, with few attempts per row."""
     settings.CONNECTOR_DELIVERY_MAX_ATTEMPTS = 20
     settings.CONNECTOR_OUTAGE_AFTER_FAILURES = 10
     source, destination = pair
     port, store = sandbox.port, sandbox.store
     sandbox.stop()
-    push(source, 50)
+    for version in VERSIONS:
+        push(source, 50, notes=version)
 
     for _ in range(5):  # tries while it is down: connection refused, then only probes
         deliver_all_due(budget_seconds=0.3)
         time.sleep(0.1)
     rows = OutboxRow.objects.all()
-    assert rows.filter(status="pending").count() == 50 and not store.all_records("prospect")
+    assert rows.filter(status="pending").count() == 150 and not store.all_records("prospect")
     # It is not the records' fault: the attempts made once it was known down are not counted.
     assert max(rows.values_list("attempts", flat=True)) <= settings.CONNECTOR_OUTAGE_AFTER_FAILURES
     assert "the platform is down" in rows.order_by("id").first().last_error
@@ -111,13 +120,42 @@ def test_platform_down_for_a_while_gets_everything_when_back(pair, sandbox, sett
     assert down.summary == "InTouch is not answering: deliveries wait and go out when it is back."
 
     with SandboxServer(token=TOKEN, store=store, port=port):
-        deliver_until(all_delivered, seconds=30)
+        deliver_until(all_delivered, seconds=15)
         assert len(arrived_names_of(store)) == 50
+    assert store.writes_in_order("prospect", field="notes", versions=VERSIONS)
+    assert max(rows.values_list("attempts", flat=True)) <= 2
     assert LogEntry.objects.filter(level="info", summary__startswith="InTouch answers again")
 
 
 def arrived_names_of(store) -> Counter[str]:
     return Counter(r["last_name"] for r in store.all_records("prospect"))
+
+
+@pytest.mark.django_db(transaction=True)  # the feed serves committed rows only
+def test_a_prospect_created_at_the_platform_reaches_a_feed_partner_while_fetches_fail(
+    club, sandbox
+):
+    """Issue 21, shortened: one call in two of every list answers 500, so the first call of
+    each list fails at every fetch; each prospect created at the platform is in a feed
+    partner's change feed after the next fetch run (the failed call is tried again within it)."""
+    sandbox.faults.rules += [FaultRule("GET", path, "500", times=10**6, every=2)
+                             for path in FETCHED]
+    intouch = IntegrationFactory(client=club, platform=PlatformFactory(slug="intouch"),
+                                 direction="send", data="prospects", mode="api",
+                                 base_url=sandbox.base_url, credentials=TOKEN)
+    reader = IntegrationFactory(client=club, platform=PlatformFactory(slug="reader"),
+                                direction="receive", data="prospects", mode="push")
+    cursor = None
+    for n in range(2):
+        sandbox.store.record_create("prospect", {"first_name": "Fetched", "last_name": f"F{n}"})
+
+        integration_fetch(integration_id=intouch.pk)
+
+        events, cursor = feed(reader, after=cursor, expect=1)
+        assert [event["data"]["last_name"] for event in events] == [f"F{n}"]
+        assert SyncRun.objects.filter(integration=intouch).first().status == "succeeded"
+    assert {path: sandbox.store.stats[f"fault GET {path} 500"] for path in FETCHED} == {
+        path: 2 for path in FETCHED}  # the first call of each list, at each fetch
 
 
 def test_a_permanent_4xx_fails_visibly_and_the_others_go_on(pair, sandbox):
@@ -150,15 +188,20 @@ def _worker(env: dict, log: Path) -> subprocess.Popen:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sandbox, tmp_path):
-    """Issue 21, shortened: 30 % random 500s, a worker SIGKILLed and started again; every
-    prospect arrives exactly once, soon. The restarted worker takes back the dead one's claims
-    at once (its process is gone), not after the claim timeout (left at its default, 300 s).
-    benchmarks/sync_faults.py measures the same with the production retry schedule."""
+@pytest.mark.parametrize("fail_rate", [0.3, 0.5], ids=["30 %", "50 %"])
+def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(
+    pair, sandbox, tmp_path, fail_rate
+):
+    """Issue 21, shortened: 30 % (or 50 %) random 500s, a worker SIGKILLed and started again;
+    every prospect arrives exactly once, within a minute of the push. The restarted
+    worker takes back the dead one's claims at once (its process is gone), not after the
+    claim timeout (left at its default, 300 s). Retries 0.1 s doubling to 1 s, then the long
+    schedule from 1 s (a row failing 15 times in a row, once in 100 runs at 50 %, is not late
+    by a minute). benchmarks/sync_faults.py measures the same with the production schedule."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a database it can share (PostgreSQL)")
     source, destination = pair
-    sandbox.faults = Faults(latency_ms=10, fail_rate=0.3)  # slow enough to kill it mid-batch
+    sandbox.faults = Faults(latency_ms=10, fail_rate=fail_rate)  # slow: killed mid-batch
     db = django_settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -168,6 +211,8 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
         "CONNECTOR_ALLOW_LOOPBACK_URLS": "1",
         "CONNECTOR_RETRY_QUICK_BASE_SECONDS": "0.1",
         "CONNECTOR_RETRY_QUICK_MAX_SECONDS": "1",
+        "CONNECTOR_RETRY_BASE_SECONDS": "1",
+        "CONNECTOR_RETRY_MAX_SECONDS": "2",
     }
     push(source, 300)
     pushed = time.monotonic()
@@ -182,8 +227,7 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
 
     worker = _worker(env, tmp_path / "worker.log")
     try:
-        deadline = time.monotonic() + 60
-        while not all_delivered() and time.monotonic() < deadline:
+        while not all_delivered() and time.monotonic() < pushed + 60:
             time.sleep(0.1)
     finally:
         worker.terminate()
@@ -191,5 +235,5 @@ def test_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(pair, sa
 
     names = arrived_names(sandbox)
     assert len(names) == 300 and set(names.values()) == {1}
-    assert all_delivered() and time.monotonic() - pushed < 60
-    assert sum(n for k, n in sandbox.store.stats.items() if k.endswith(" 500")) > 30
+    assert all_delivered(), "not all delivered a minute after the push"
+    assert sum(n for k, n in sandbox.store.stats.items() if k.endswith(" 500")) > 300 * fail_rate

@@ -7,19 +7,16 @@ released); a lead source without a mapping follows as an update once mapped.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from integrations.models import LogEntry, OutboxRow
-from integrations.sync.delivery.feed import feed_page
 from integrations.sync.delivery.recheck import outbox_recheck
 from integrations.sync.delivery.release import staff_mapping_made
 from integrations.sync.delivery.resend import deliveries_retry
 from integrations.sync.inbound.ingest import records_ingest
 from mappings.models import RemoteLeadSource
 from tests.factories import IntegrationFactory, PlatformFactory, RemoteStaffFactory
-from tests.sync.helpers import same_lead_source, same_person
+from tests.sync.helpers import feed, same_lead_source, same_person
 
 # Real commits: the feed serves only rows of finished transactions (feed.py).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,18 +43,6 @@ def push(sender, external_id: str, **fields) -> None:
     records_ingest(integration=sender, kind="prospect", records=[{
         "external_id": external_id, "first_name": "Ines", "last_name": "Moreau",
         "staff_owner": {"external_id": "IT-14"}, **fields}])
-
-
-def feed(reader, after=None, *, expect: int = 0) -> tuple[list[dict], str]:
-    """The feed after `after`, once it shows `expect` events: on PostgreSQL it serves rows
-    below the oldest transaction running anywhere on the server (feed.py), and other test
-    suites sharing it can hold that back for a moment."""
-    deadline = time.monotonic() + 20
-    while True:
-        events, cursor = feed_page(integration=reader, after=after, limit=100)
-        if len(events) >= expect or time.monotonic() > deadline:
-            return events, cursor
-        time.sleep(0.05)
 
 
 def map_jordan(sender, reader):

@@ -10,7 +10,7 @@ from integrations.models import OutboxRow, WebhookEndpoint
 from integrations.sync.delivery.deliver import deliver_integration, transport_of
 from integrations.webhooks.signing import generate_secret
 from tests.factories import IntegrationFactory, PlatformFactory
-from tests.sync.helpers import prospect_row, same_lead_source
+from tests.sync.helpers import prospect_row, same_lead_source, same_person
 from tests.sync.receiver import WebhookReceiver
 
 
@@ -94,3 +94,33 @@ def test_a_webhook_partner_gets_a_lead_source_mapped_later_as_an_update(partner,
     assert first["data"]["lead_source"] == {"external_id": None, "name": "Spring promo"}
     assert update["type"] == "prospect.updated"
     assert update["data"]["lead_source"] == {"external_id": "HK-LS-1", "name": "Spring promo"}
+
+
+def test_a_webhook_partner_gets_an_owner_mapped_later_as_an_update_once(partner, source):
+    from integrations.sync.delivery.recheck import outbox_recheck
+    from integrations.sync.delivery.release import staff_mapping_made
+    from tests.factories import RemoteStaffFactory
+
+    secret = generate_secret()
+    jordan = RemoteStaffFactory(integration=source, external_id="AC-14", first_name="Jordan",
+                                last_name="Reyes")
+    with WebhookReceiver(secret) as receiver:
+        WebhookEndpoint.objects.create(integration=partner, url=receiver.url, secret=secret)
+        row = prospect_row(destination=partner, staff_owner=jordan)  # send without owner
+        deliver_until_settled(partner)
+        assert OutboxRow.objects.get(pk=row.pk).sent_without_owner
+
+        there = RemoteStaffFactory(integration=partner, external_id="HK-7", first_name="Jordan",
+                                   last_name="Reyes")
+        same_person(jordan, there)  # the mapping is made
+        assert staff_mapping_made(integration_id=partner.pk, remote_staff_ids=[there.pk]) == {
+            "released": 0, "owner_updates": 1}
+        deliver_until_settled(partner)
+        assert outbox_recheck()["updates"] == 0  # the periodic follow-up sends it no more
+        deliver_until_settled(partner)
+
+    first, update = (event for _, event in receiver.received)
+    assert first["type"] == "prospect.created" and first["data"]["staff_owner"] is None
+    assert update["type"] == "prospect.updated"
+    assert update["data"]["staff_owner"]["external_id"] == "HK-7"
+    assert not OutboxRow.objects.filter(sent_without_owner=True).exists()

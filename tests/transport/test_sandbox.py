@@ -165,6 +165,25 @@ def test_parallel_creates_are_all_kept(loopback_on):
         assert len(server.store.all_records("prospect")) == 50
 
 
+@pytest.mark.parametrize(("writes", "in_order"), [
+    (["v0", "v1", "v2"], True),
+    (["v0", "v2"], True),  # an update may carry two versions' changes at once
+    (["v0", "v2", "v1"], False),  # went back
+    (["v0", "v1"], False),  # the last version never arrived
+    (["v1", "v2"], False),  # created at a later version
+], ids=["all", "coalesced", "reordered", "short", "late create"])
+def test_the_journal_tells_whether_each_records_writes_came_in_order(writes, in_order):
+    store = SandboxStore()
+    other, _ = store.record_create("prospect", {"notes": "v0"})
+    store.record_update("prospect", other["id"], {"notes": "v2"})  # in order
+    record, _ = store.record_create("prospect", {"notes": writes[0]})
+    for version in writes[1:]:
+        store.record_update("prospect", record["id"], {"notes": version})
+
+    assert store.writes_in_order("prospect", field="notes", versions=["v0", "v1", "v2"]) is (
+        in_order)
+
+
 def test_staff_csv_is_loaded(tmp_path):
     path = tmp_path / "staff.csv"
     path.write_text(

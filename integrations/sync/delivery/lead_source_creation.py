@@ -15,6 +15,7 @@ from mappings.models import (
     MappingStatus,
     RemoteLeadSource,
 )
+from mappings.services.directory import client_integrations_lock
 
 
 def lead_source_key(name: str) -> str:
@@ -46,6 +47,8 @@ def lead_source_create_at(
                                                     lead_source=lead_source),
     )
     with transaction.atomic():
+        # A re-matching run links the same remote source: one writer at a time.
+        client_integrations_lock(client_id=integration.client_id)
         remote, _ = RemoteLeadSource.objects.update_or_create(
             integration=integration,
             external_id=created.id,
