@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import statistics
 import threading
@@ -28,30 +29,38 @@ from api_setup import CLIENT_ID, club, database_prepare, gunicorn_start, gunicor
 from cpu import children_cpu, postgres_cpu
 from django.db import connection
 
-from integrations.models import OutboxRow
+from integrations.models import OutboxRow, Prospect
 
 BATCH = 500
 
 
+# Every record is a new person, as a club's first import would be: its own name, email and
+# phone (matching looks each up among the client's people: product.md §3a). `--namesakes`
+# keeps the first benchmark's names, "Ana Lopez 0" to "Ana Lopez 499" in every batch: each
+# name soon held by hundreds of people, every look-up of a name reading its cap of holders.
+_PEOPLE = itertools.count()
+NAMESAKES = False
+# The stored prospect row has the normalized name since people matching (the same code
+# measured before it has no such column).
+NAME = ", name_key" if any(f.name == "name_key" for f in Prospect._meta.fields) else ""
+
+
 def batches(count: int, run: str) -> list[bytes]:
     return [
-        json.dumps(
-            {
-                "records": [
-                    {
-                        "external_id": f"{run}-{b}-{i}",
-                        "first_name": "Ana",
-                        "last_name": f"Lopez {i}",
-                        "email": f"ana.{run}.{b}.{i}@example.com",
-                        "phone": f"+1555{b % 1000:03d}{i:04d}",
-                        "updated_at": "2026-11-26T10:00:00Z",
-                    }
-                    for i in range(BATCH)
-                ]
-            }
-        ).encode()
+        json.dumps({"records": [_record(run, b, i, next(_PEOPLE)) for i in range(BATCH)]}).encode()
         for b in range(count)
     ]
+
+
+def _record(run: str, b: int, i: int, n: int) -> dict:
+    return {
+        "external_id": f"{run}-{b}-{i}",
+        "first_name": "Ana",
+        "last_name": f"Lopez {i if NAMESAKES else n}",
+        "email": f"ana.{run}.{b}.{i}@example.com",
+        "phone": f"+1{2_000_000_000 + n}",  # NANP, one per record of the process
+        "updated_at": "2026-11-26T10:00:00Z",
+    }
 
 
 def post_all(base: str, key: str, bodies: list[bytes], clients: int) -> float:
@@ -106,13 +115,14 @@ def copy_rate(rows: int) -> float:
         start = time.perf_counter()
         with conn.cursor() as cursor, cursor.copy(
             "COPY bench_copy_prospect (id, client_id, first_name, last_name, email, phone,"
-            " gender, address, notes, source_updated_at, version, created_at, updated_at)"
-            " FROM STDIN"
+            f" gender, address, notes, source_updated_at, version, created_at, updated_at{NAME}"
+            ") FROM STDIN"
         ) as copy:
             for i in range(rows):
                 copy.write_row(
                     (uuid.uuid4(), CLIENT_ID, "Ana", f"Lopez {i}", f"ana.{i}@example.com",
                      f"+1555{i:07d}", "", "{}", "", now, 1, now, now)
+                    + ((f"ana lopez{i}",) if NAME else ())
                 )  # fmt: skip
         conn.commit()
         elapsed = time.perf_counter() - start
@@ -148,12 +158,18 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=5, help="API runs, each between two COPY runs"
     )
+    parser.add_argument(
+        "--namesakes", action="store_true", help="the same 500 names in every batch"
+    )
     args = parser.parse_args()
+    global NAMESAKES
+    NAMESAKES = args.namesakes
     database_prepare()
     _, receivers, key, _ = club()
     records = args.batches * BATCH
     print(f"{args.rounds} rounds of {records} records in {args.batches} batches of {BATCH},")
-    print(f"{args.clients} clients, gunicorn with 2 workers; each round between two COPY runs")
+    print(f"{args.clients} clients, gunicorn with 2 workers; each round between two COPY runs"
+          + ("; the same 500 names in every batch" if NAMESAKES else ""))
     apis, raws, ratios = [], [], []
     process, base = gunicorn_start(workers=2)
     try:

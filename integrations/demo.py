@@ -7,6 +7,7 @@ sandbox platforms, so a newcomer sees staff mapping and a lead travelling at onc
 from __future__ import annotations
 
 import os
+from typing import Any
 
 CLIENT_ID = "demo-club"
 CLIENT_NAME = "Demo Fitness Club"
@@ -49,7 +50,7 @@ INTOUCH_LEAD_SOURCES = [("ITLS-1", "Walk-in"), ("ITLS-2", "Facebook ad"), ("ITLS
 PARTNER_LEAD_SOURCES = [("ACLS-1", "Walk in"), ("ACLS-2", "Facebook Ad"), ("ACLS-3", "Google")]
 
 # Prospects the partner has already sent.
-PARTNER_PROSPECTS = [
+PARTNER_PROSPECTS: list[dict[str, Any]] = [
     {
         "external_id": "ACP-1",
         "first_name": "Maria",
@@ -69,9 +70,19 @@ PARTNER_PROSPECTS = [
         "lead_source": {"external_id": "ACLS-3", "name": "Google"},
         "updated_at": "2026-11-21T15:30:00+00:00",
     },
+    {
+        # Maria again, entered a second time at the partner: a possible duplicate, waiting
+        # in the support admin's queue (product.md §3a).
+        "external_id": "ACP-3",
+        "first_name": "MARIA",
+        "last_name": "GOMEZ",
+        "email": "maria.gomez@example.com",
+        "phone": "+15551230001",
+        "updated_at": "2026-11-23T11:00:00+00:00",
+    },
 ]
 
-PARTNER_MEMBERS = [
+PARTNER_MEMBERS: list[dict[str, Any]] = [
     {
         "external_id": "ACM-1",
         "first_name": "Lena",
@@ -82,6 +93,19 @@ PARTNER_MEMBERS = [
         "status": "active",
         "join_date": "2026-01-15",
         "updated_at": "2026-11-22T08:00:00+00:00",
+    },
+    {
+        # Kenji joined at the front desk, entered without his lead's id: matching finds the
+        # lead, and the member is its conversion.
+        "external_id": "ACM-2",
+        "first_name": "Kenji",
+        "last_name": "Watanabe",
+        "email": "Kenji.W@example.com",
+        "membership_number": "M-1002",
+        "membership_type": "Annual",
+        "status": "active",
+        "join_date": "2026-11-24",
+        "updated_at": "2026-11-24T10:00:00+00:00",
     },
 ]
 

@@ -1,5 +1,5 @@
 """The support admin ("Connector support"): every model, one module per area."""
 
-from integrations.admin import clients, logs, records, sync, users
+from integrations.admin import clients, launches, logs, people, records, sync, users
 
-__all__ = ["clients", "logs", "records", "sync", "users"]
+__all__ = ["clients", "launches", "logs", "people", "records", "sync", "users"]

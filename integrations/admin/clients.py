@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from integrations.admin.launches import launch_preview
 from integrations.admin.sync import sync_now_button
 from integrations.models import ApiKey, Client, Integration, Platform
 from integrations.models.logs import audit_record
@@ -142,6 +143,7 @@ GENERAL_FIELDS = ["client", "platform", "enabled", "is_primary"]
 OPTION_FIELDS = [
     "direction", "data", "staff_owner", "lead_source", "unmatched_owner", "default_staff",
     "default_lead_source_name", "include_conversions", "include_secondary_members",
+    "prospect_review", "member_review",
 ]
 
 
@@ -192,6 +194,7 @@ class IntegrationAdminForm(forms.ModelForm):
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
     form = IntegrationAdminForm
+    actions = [launch_preview]
     list_display = [
         "__str__",
         "client_link",

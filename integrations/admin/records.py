@@ -7,15 +7,20 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from integrations.admin.clients import admin_link
 from integrations.admin.paging import BigTableMixin
-from integrations.models import Change, ExternalLink, Integration, Member, Prospect
+from integrations.admin.people import people_of, person_cell
+from integrations.models import Change, Client, ExternalLink, Integration, Member, Prospect
 from integrations.records.shape import record_shape
 from integrations.services.erasure import records_erase
+from integrations.services.people import records_merge
 from integrations.sync.journey import record_trace
 
 RECORD_READONLY = [
@@ -72,11 +77,46 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
     change_form_template = "admin/integrations/record_change_form.html"
 
     search_help_text = "An email, the start of a last name, a Connector id or an external id."
-    actions = ["erase_selected"]
+    actions = ["merge_selected", "erase_selected"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A delete would leave the person in every change snapshot and log line: erase them.
         return False
+
+    @admin.action(description="Merge the two selected records (one person entered twice)")
+    def merge_selected(self, request: HttpRequest, queryset: Any) -> TemplateResponse | None:
+        """Asks which record stays first; then merges the other into it (undo is in the
+        possible duplicates queue)."""
+        records = list(queryset.order_by("pk")[:3])
+        if len(records) != 2:
+            self.message_user(request, "Select exactly two records to merge.", messages.ERROR)
+            return None
+        kind = "prospect" if self.model is Prospect else "member"
+        stays = request.POST.get("survivor")
+        if stays not in {str(r.pk) for r in records}:
+            people = people_of({(kind, r.pk) for r in records})
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Merge these two records?",
+                "records": [(r, person_cell(people.get(str(r.pk)))) for r in records],
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "selected": [str(r.pk) for r in records],
+            }
+            return TemplateResponse(request, "admin/integrations/merge_confirmation.html", context)
+        survivor, other = sorted(records, key=lambda r: str(r.pk) != stays)
+        try:
+            review = records_merge(survivor=survivor, other=other, acting_user=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            format_html('Merged: {} into {}. <a href="{}">Undo it from the queue</a>.',
+                        other.pk, survivor.pk, admin_url(review)),
+            messages.SUCCESS,
+        )
+        return None
 
     @admin.action(description="Erase the selected people everywhere (right to be forgotten)")
     def erase_selected(self, request: HttpRequest, queryset: Any) -> TemplateResponse | None:
@@ -120,8 +160,9 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
             ).values_list(f"{kind}_id", flat=True)
         )
         condition = Q(pk__in=linked)
-        if "@" in term:
-            condition |= Q(email=term.lower())
+        if "@" in term:  # through the (client, email) index, one probe per client
+            clients = list(Client.objects.values_list("pk", flat=True))
+            condition |= Q(client_id__any=clients, email=term.lower()) & ~Q(email="")
         else:
             try:
                 condition |= Q(pk=uuid.UUID(term))
@@ -157,6 +198,10 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         extra_context["trace"] = _record_trace(self.model, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+def admin_url(obj: Any) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 def _record_trace(model: type, object_id: str) -> list[dict]:

@@ -187,6 +187,22 @@ class AddressOutSerializer(serializers.Serializer):
     country = serializers.CharField(required=False)
 
 
+class MatchedSerializer(serializers.Serializer):
+    """Present when a record with a new external_id was certainly a person the client had."""
+
+    method = serializers.CharField(help_text="What agreed: 'name+email', 'nickname+phone', ...")
+    reason = serializers.CharField(help_text="Why, in plain words.")
+    prospect_id = serializers.UUIDField(
+        required=False, help_text="Members: the prospect this member is the conversion of."
+    )
+
+
+MATCHED_DOC = (
+    "Only when this external_id was new and the record is certainly a person the client "
+    "already had (product.md §3a): linked to that person."
+)
+
+
 def _out_fields(kind: str) -> dict[str, serializers.Field]:
     fields: dict[str, serializers.Field] = {
         "id": serializers.UUIDField(help_text="The Connector id."),
@@ -207,6 +223,7 @@ def _out_fields(kind: str) -> dict[str, serializers.Field]:
     if kind == "member":
         fields["prospect_id"] = serializers.UUIDField(allow_null=True)
         fields["prospect_external_id"] = serializers.CharField(allow_null=True)
+    fields["matched"] = MatchedSerializer(required=False, help_text=MATCHED_DOC)
     return fields
 
 
@@ -223,6 +240,7 @@ class BatchResultSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
     id = serializers.UUIDField(allow_null=True)
     errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]  # the contract's name
+    matched = MatchedSerializer(required=False, help_text=MATCHED_DOC)
 
 
 class BatchResponseSerializer(serializers.Serializer):

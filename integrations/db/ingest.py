@@ -200,10 +200,10 @@ def receivers_locked(
     *, client_id: str, sender_id: int, kind: str
 ) -> list[tuple[int, bool, bool, bool]]:
     """(id, include_secondary_members, reads_feed, takes_refs) of the sender and of the
-    client's enabled integrations that receive `kind`, locked against deletion until the
-    transaction ends (`FOR KEY SHARE`, models/integrity.py). `reads_feed`: a push integration
-    without an active webhook (it reads the change feed); `takes_refs`: it takes the staff
-    owner or the lead source.
+    client's enabled integrations that receive `kind` (not one in a launch preview), locked
+    against deletion until the transaction ends (`FOR KEY SHARE`, models/integrity.py).
+    `reads_feed`: a push integration without an active webhook (it reads the change feed);
+    `takes_refs`: it takes the staff owner or the lead source.
 
     Whether a receiver reads the feed holds until this transaction ends: a webhook is
     switched on or off only under `routing.feed_switch_lock`, which waits for this lock.
@@ -217,7 +217,7 @@ def receivers_locked(
         f" (SELECT 1 FROM {hooks} w WHERE w.integration_id = i.id AND w.active),"
         " i.staff_owner OR i.lead_source"
         f" FROM {table} i WHERE i.client_id = %s AND (i.id = %s OR (i.enabled"
-        " AND i.direction IN (%s, %s) AND i.data IN (%s, %s)))"
+        " AND NOT i.launching AND i.direction IN (%s, %s) AND i.data IN (%s, %s)))"
         f" ORDER BY i.id{lock}"
     )
     params: list[Any] = [Mode.API, client_id, sender_id, Direction.RECEIVE, Direction.BOTH, *data]

@@ -2,7 +2,9 @@
 
 from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
 from integrations.models.clients import ApiKey, Client, DataExport, Integration, Platform
+from integrations.models.launches import Launch
 from integrations.models.logs import AuditEntry, LogEntry
+from integrations.models.matching import PossibleDuplicate
 from integrations.models.monitoring import DeliveryTally, IngestTally
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
@@ -27,10 +29,12 @@ __all__ = [
     "IdempotencyRecord",
     "IngestTally",
     "Integration",
+    "Launch",
     "LogEntry",
     "Member",
     "OutboxRow",
     "Platform",
+    "PossibleDuplicate",
     "Prospect",
     "SyncRun",
     "User",

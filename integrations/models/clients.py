@@ -7,6 +7,7 @@ from django.db.models import Q
 from integrations.crypto import EncryptedTextField
 from integrations.models.choices import Adapter, DataKind, Direction, Mode, UnmatchedOwner
 from integrations.models.integrity import LockingDeleteModel
+from integrations.models.matching import ReviewPolicy
 
 client_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
@@ -56,6 +57,9 @@ class Integration(LockingDeleteModel):
     staff_owner = models.BooleanField(default=False, help_text="Include the lead's staff owner.")
     lead_source = models.BooleanField(default=False, help_text="Include the lead's lead source.")
     enabled = models.BooleanField(default=True)
+    # In a launch preview (models/launches.py): what it sends is stored and matched, held,
+    # and it receives nothing, until support staff switch it on.
+    launching = models.BooleanField(default=False, editable=False)
     is_primary = models.BooleanField(
         default=False, help_text="Its staff list seeds the client's staff directory."
     )
@@ -74,6 +78,14 @@ class Integration(LockingDeleteModel):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="This platform's staff who receives leads whose owner has no mapping.",
+    )
+    # A record from this platform that may be a person the client already has (product.md
+    # §3a): hold its deliveries until support staff decide, or send it as new.
+    prospect_review = models.CharField(
+        max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.SEND_AS_NEW
+    )
+    member_review = models.CharField(
+        max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.HOLD
     )
     include_conversions = models.BooleanField(default=True)
     include_secondary_members = models.BooleanField(default=False)
@@ -130,6 +142,10 @@ class Integration(LockingDeleteModel):
 
     def includes(self, kind: str) -> bool:
         return self.includes_prospects if kind == "prospect" else self.includes_members
+
+    def review_policy(self, kind: str) -> str:
+        """What happens to a `kind` record from here that may be a known person."""
+        return self.prospect_review if kind == "prospect" else self.member_review
 
 
 class ApiKey(models.Model):

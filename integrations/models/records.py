@@ -90,6 +90,22 @@ class PersonRecord(LockingDeleteModel):
         null=True, blank=True, help_text="The source's own change time of the stored version."
     )
     version = models.PositiveIntegerField(default=1)
+    # The normalized full name ('ana lopez': names.py, accents, middle names and initials left
+    # out), kept by ingest: with the email, the E.164 phone and the birth date, what a record
+    # that arrives without a link is looked up by (product.md §3a; sync/inbound/people.py).
+    name_key = models.CharField(max_length=201, blank=True, default="", editable=False)
+    # Set when support staff decided this record is the same person as another one
+    # (services/people.py): its links moved there where they could, and ingest applies what
+    # still arrives for it to that record. Kept, not deleted: its history stays.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     # Set when the person was erased (services/erasure.py): the row is then a tombstone that
     # keeps the id the history refers to, and nothing about the person.
     erased_at = models.DateTimeField(null=True, blank=True)
@@ -107,6 +123,21 @@ class PersonRecord(LockingDeleteModel):
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
+# What matching looks people up by, per client (sync/inbound/people.py): partial, so a record
+# without the value costs no index entry (the email index served nothing else).
+MATCHING_INDEXES = [
+    models.Index(
+        fields=["client", "email"], condition=~Q(email=""), name="%(class)s_match_email"
+    ),
+    models.Index(
+        fields=["client", "phone"], condition=~Q(phone=""), name="%(class)s_match_phone"
+    ),
+    models.Index(
+        fields=["client", "name_key"], condition=~Q(name_key=""), name="%(class)s_match_name"
+    ),
+]
+
+
 class Prospect(PersonRecord):
     """A lead: the Connector's canonical copy."""
 
@@ -121,7 +152,7 @@ class Prospect(PersonRecord):
             # half-full pages (an index twice the size, ~0.7 ms more PostgreSQL per
             # 500-record batch; docs/performance.md, "Partner API").
             models.Index(fields=["client", "id"], name="%(class)s_client_newest"),
-            models.Index(fields=["email"]),
+            *MATCHING_INDEXES,
             models.Index(
                 fields=["staff_owner"],
                 condition=Q(staff_owner__isnull=False),
@@ -154,7 +185,7 @@ class Member(PersonRecord):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["client", "id"], name="%(class)s_client_newest"),  # as above
-            models.Index(fields=["email"]),
+            *MATCHING_INDEXES,
             models.Index(
                 fields=["staff_owner"],
                 condition=Q(staff_owner__isnull=False),

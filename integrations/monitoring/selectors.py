@@ -134,16 +134,24 @@ def _lead_source_queue() -> dict[str, int]:
     return _by_status(LeadSourceMapping.objects.filter(status__in=QUEUE_STATUSES))
 
 
+def _people_queue() -> dict[str, int]:
+    """Possible duplicates waiting for a person (product.md §3a)."""
+    from integrations.models import PossibleDuplicate
+
+    return _by_status(PossibleDuplicate.objects.filter(status="needs_review"))
+
+
 def _by_status(queryset) -> dict[str, int]:
     rows = queryset.values_list("status").annotate(n=Count("id")).order_by()
     return dict(rows)
 
 
-# What waits for a person, by queue: {status: count}. Other review queues (people matching,
-# open issues) add theirs here; /metrics shows each as connector_review_queue{queue, status}.
+# What waits for a person, by queue: {status: count}; /metrics shows each as
+# connector_review_queue{queue, status}.
 REVIEW_QUEUES: dict[str, Callable[[], dict[str, int]]] = {
     "staff": _staff_queue,
     "lead_sources": _lead_source_queue,
+    "people": _people_queue,
 }
 
 

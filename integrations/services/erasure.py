@@ -37,10 +37,12 @@ from integrations.models import (
     SyncRun,
 )
 from integrations.models.logs import audit_record
+from integrations.models.matching import DuplicateStatus, PossibleDuplicate
 from integrations.models.sync import OutboxStatus
 from integrations.records.mentions import Mentions, Person, person_mentions
 from integrations.records.shape import KINDS, record_shape
 from integrations.services.export import client_exports_discard
+from integrations.services.people import duplicate_different
 from integrations.sync.delivery.wake import deliveries_kick
 
 ERASED = {"erased": True}
@@ -82,6 +84,7 @@ def record_erase(
         last_error="", hold_reason=""
     )
     ExternalLink.objects.filter(kind=kind, **{f"{kind}_id": locked.pk}).delete()
+    _reviews_close(locked.pk, acting_user)
     _traces_scrub(locked, kind, mentions)
     _erased_event(locked, kind, links, told)
     audit_record(
@@ -145,10 +148,22 @@ def _holders(record: Prospect | Member, kind: str, links: dict[int, str]) -> set
     )
 
 
+def _reviews_close(record_id: Any, acting_user: Any) -> None:
+    """Possible duplicates about the person go: its own review with it (its deliveries are
+    discarded), and another record waiting on it as a candidate is a person of its own."""
+    PossibleDuplicate.objects.filter(record_id=record_id).delete()
+    waiting = PossibleDuplicate.objects.filter(
+        candidate_id=record_id, status=DuplicateStatus.NEEDS_REVIEW
+    )
+    for review in waiting:
+        duplicate_different(review=review, acting_user=acting_user)
+
+
 def _record_scrub(record: Prospect | Member, kind: str) -> None:
     shape = record_shape(kind)
     for name, cleared in shape.cleared.items():
         setattr(record, name, _copy(cleared))
+    record.name_key = ""
     record.staff_owner_id = None
     record.lead_source_id = None
     record.source_updated_at = None

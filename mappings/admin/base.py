@@ -66,6 +66,28 @@ def referring_object_id(request: HttpRequest, model_name: str) -> int | None:
     return None
 
 
+def each_decided(
+    request: HttpRequest,
+    objects: Any,
+    decide: Callable[[Any], Any],
+    done: str,
+    message_user: Callable[..., None],
+) -> None:
+    """Run one decision per selected object, then report: how many, and what went wrong."""
+    ok, failed = 0, []
+    for obj in objects:
+        try:
+            decide(obj)
+        except ValidationError as exc:
+            failed.append(f"{obj}: {' '.join(exc.messages)}")
+            continue
+        ok += 1
+    if ok:
+        message_user(request, f"{done}: {ok}.", messages.SUCCESS)
+    for problem in failed[:20]:
+        message_user(request, problem, messages.WARNING)
+
+
 class ReviewActionsMixin:
     """Admin actions that call one review service per selected mapping, then report."""
 
@@ -86,19 +108,11 @@ class ReviewActionsMixin:
         service: Callable[..., Any],
         done: str,
     ) -> None:
-        ok, failed = 0, []
-        for mapping in queryset.select_related("remote", "integration"):
-            try:
-                changed = service(mapping=mapping, acting_user=request.user)
-            except ValidationError as exc:
-                failed.append(f"{mapping.remote}: {' '.join(exc.messages)}")
-                continue
-            history_write(request, changed, done)
-            ok += 1
-        if ok:
-            self.message_user(request, f"{done}: {ok}.", messages.SUCCESS)
-        for problem in failed[:20]:
-            self.message_user(request, problem, messages.WARNING)
+        def decide(mapping: Any) -> None:
+            history_write(request, service(mapping=mapping, acting_user=request.user), done)
+
+        mappings = queryset.select_related("remote", "integration")
+        each_decided(request, mappings, decide, done, self.message_user)
 
     @admin.action(description="Accept the suggestion")
     def accept_suggestion(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -30,7 +30,8 @@ DECISIONS: dict[str, tuple[Callable[..., Any], str]] = {
 }
 
 
-def _button(url: str, label: str, *, back: str, primary: bool = False) -> str:
+def decision_button(url: str, label: str, *, back: str, primary: bool = False) -> str:
+    """A button that POSTs the page's form to a decision view, then comes back to `back`."""
     # Inside the page's own form (the changelist's or the change form's): formaction sends
     # that form, with its CSRF token, to the decision view instead.
     return format_html(
@@ -41,6 +42,16 @@ def _button(url: str, label: str, *, back: str, primary: bool = False) -> str:
         " default" if primary else "",
         label,
     )
+
+
+def back_url(request: HttpRequest, fallback: str) -> str:
+    """The page a decision was made from: `next`, else the referring page, else `fallback`."""
+    for back in (request.POST.get("next", ""), request.headers.get("referer", "")):
+        if back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return back
+    return fallback
 
 
 class ReviewButtonsMixin:
@@ -69,10 +80,10 @@ class ReviewButtonsMixin:
         buttons = []
         if obj.status != "matched" and obj.suggestion_id:
             url = self._decide_url(obj, "accept")
-            buttons.append(_button(url, "Accept", back=back, primary=True))
+            buttons.append(decision_button(url, "Accept", back=back, primary=True))
         if obj.status in ("needs_review", "unmatched"):
             url = self._decide_url(obj, "no_counterpart")
-            buttons.append(_button(url, "No counterpart", back=back))
+            buttons.append(decision_button(url, "No counterpart", back=back))
         return format_html_join(" ", "{}", ((b,) for b in buttons))
 
     @admin.display(description="decide")
@@ -103,7 +114,7 @@ class ReviewButtonsMixin:
     def undo_button(self, obj: Any, *, back: str) -> str:
         if mapping_undo_state(mapping=obj) is None:
             return ""
-        return _button(self._decide_url(obj, "undo"), "Undo the last decision", back=back)
+        return decision_button(self._decide_url(obj, "undo"), "Undo the last decision", back=back)
 
     def decide_view(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         """POST: one decision about one mapping, then back where it was made."""
@@ -124,14 +135,8 @@ class ReviewButtonsMixin:
         return HttpResponseRedirect(back)
 
     def _back(self, request: HttpRequest) -> str:
-        """The page the decision was made from: `next`, else the referring list page."""
-        for back in (request.POST.get("next", ""), request.headers.get("referer", "")):
-            if back and url_has_allowed_host_and_scheme(
-                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                return back
         opts = self.model._meta
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        return back_url(request, reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
     def _done_message(
         self, request: HttpRequest, mapping: Any, done: str, back: str, decision: str

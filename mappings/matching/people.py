@@ -31,8 +31,10 @@ from functools import lru_cache
 
 from mappings.matching.names import (
     Name,
+    email_local_key,
     email_norm,
     fold,
+    name_email_keys,
     name_of,
     name_roots,
     phone_e164,
@@ -113,7 +115,8 @@ class PersonKeys:
     lookups: tuple[str, ...]
 
 
-def _date_swapped(day: dt.date | None) -> dt.date | None:
+def swapped_birth(day: dt.date | None) -> dt.date | None:
+    """The date with day and month swapped, where that is another date ('' otherwise)."""
     if day is None or day.day > 12 or day.day == day.month:
         return None
     return day.replace(month=day.day, day=day.month)
@@ -161,7 +164,7 @@ def person_keys(person: Person, *, region: str = "US", lookups: bool = True) -> 
         found += extra
         if name.key:
             found += (f"n:{name.surname} {name.given}",)
-        found += _birth_keys(name, _date_swapped(person.birth_date))
+        found += _birth_keys(name, swapped_birth(person.birth_date))
     return PersonKeys(email, phone, names, found)
 
 
@@ -293,7 +296,7 @@ def _birth(a: dt.date | None, b: dt.date | None) -> tuple[str, float, str]:
         return "", 0.0, ""
     if a == b:
         return "same", 0.2, "same birth date"
-    if _date_swapped(a) == b:
+    if swapped_birth(a) == b:
         return "swapped", 0.08, "birth date with day and month swapped"
     return "differ", -0.3, "different birth dates"
 
@@ -334,8 +337,59 @@ def _pair(inc: _Rec, ex: _Rec, counts: _Counts, *, within: bool = False) -> _Pai
     confirmed = birth[0] in ("same", "swapped")
     near = contact and birth[0] != "differ" and _names_agree(inc.name, ex.name)
     certain = near and not suffix and (not family_only or confirmed)
+    if not near and not suffix and _confirmed_otherwise(inc, ex, email[0], agreeing, birth[0]):
+        near = certain = True
     parts = ((method, name_score, name_reason), email, phone, birth)
     return _Pair(round(min(max(score, 0.0), 1.0), 3), certain, near, parts, suffix)
+
+
+def _confirmed_otherwise(
+    inc: _Rec, ex: _Rec, email: str, agreeing: set[str], birth: str
+) -> bool:
+    """The same person although the names do not agree exactly, or no contact is shared,
+    where the birth date and what else agrees leave no doubt (nothing disagreeing):
+
+    - a typo or a spelling in one name, one of two surnames, one part missing, with the same
+      email or phone and the same birth date (a spouse or sibling has another birth date);
+    - a married name (the same first name, another last name) with an email or phone no one
+      else has and the same birth date;
+    - the same name and the same distinctive mailbox name at another provider ('jose48' at
+      gmail and at gmx: not a name-made one such as 'john.smith') and the same birth date.
+    """
+    if birth != "same" or "differ" in agreeing:
+        return False
+    if email == "local":
+        return _names_agree(inc.name, ex.name) and _distinctive(inc.keys.email, inc.name)
+    close = _names_close(inc.name, ex.name)
+    if close == "married":
+        return "agree" in agreeing
+    return bool(close) and bool(agreeing & {"agree", "shared"})
+
+
+def _names_close(a: Name, b: Name) -> str:
+    """'close' when one part of the two names differs as a typo, a spelling, a second
+    surname or a missing part does (the other the same or a nickname); 'married' for the same
+    first name and another last name; '' otherwise."""
+    first, last = first_relation(a, b), last_relation(a, b)
+    if first == "same" and last == "" and a.surname and b.surname:
+        return "married"
+    if first in ("same", "nickname") and last in ("spelling", "typo", "part", "missing"):
+        return "close"
+    if first in ("spelling", "typo", "missing") and last == "same":
+        return "close"
+    return ""
+
+
+def _distinctive(email: str, name: Name) -> bool:
+    """A mailbox name that says more than the name ('jose48', 'dancer.kim'): long enough,
+    and not one of the ways a name is written into an address ('josegarcia', 'jgarcia')."""
+    local = email_local_key(email)
+    raw = email.split("@", 1)[0]
+    if len(raw) < 5:
+        return False
+    return any(ch.isdigit() for ch in raw) or local not in name_email_keys(
+        name.given, name.surname
+    )
 
 
 class _Index:
@@ -406,23 +460,20 @@ def _the_one(certain: list, near: list, counts: _Counts) -> tuple[tuple, str] | 
 def _decide(inc: _Rec, index: _Index, counts: _Counts, apart: set) -> PersonDecision:
     rid = inc.person.id
     seen = {id(inc)}
-    # Certain needs a shared email or phone: those candidates decide a link on their own.
+    # Certain needs a shared email or phone: those candidates decide a link on their own
+    # (but for a distinctive mailbox at another provider, found by the name: looked at next).
     scored = _scored(inc, index.candidates(inc, contact=True, seen=seen), counts, apart)
-    certain = [t for t in scored if t[0].certain]
-    near = [t for t in scored if t[0].near]
-    chosen = _the_one(certain, near, counts)
-    if chosen is not None:
-        (pair, ex), note = chosen
-        return PersonDecision(
-            rid,
-            MATCHED,
-            ex.person.id,
-            max(pair.score, 0.95),
-            pair.method,
-            join_reasons(pair.reason, note),
-        )
+    linked = _linked(rid, scored, counts)
+    if linked is not None:
+        return linked
     found = index.candidates(inc, contact=False, seen=seen)
-    scored += _scored(inc, found, counts, apart, by_name=True)
+    named = _scored(inc, found, counts, apart, by_name=True)
+    scored += named
+    if any(t[0].certain for t in named):
+        linked = _linked(rid, scored, counts)
+        if linked is not None:
+            return linked
+    near = [t for t in scored if t[0].near]
     scored.sort(key=lambda t: (t[0].certain, t[0].score, str(t[1].person.id)), reverse=True)
     likely = [t for t in scored if t[0].certain or t[0].score >= LIKELY]
     if not likely:
@@ -434,6 +485,20 @@ def _decide(inc: _Rec, index: _Index, counts: _Counts, apart: set) -> PersonDeci
         reason = join_reasons(f"{len(near)} people agree by name and email or phone", reason)
     return PersonDecision(
         rid, NEEDS_REVIEW, ex.person.id, min(top.score, 0.95), top.method, reason, listed
+    )
+
+
+def _linked(rid: Hashable, scored: list, counts: _Counts) -> PersonDecision | None:
+    """The link, when one candidate is certain and no other competes (`_the_one`)."""
+    certain = [t for t in scored if t[0].certain]
+    near = [t for t in scored if t[0].near]
+    chosen = _the_one(certain, near, counts)
+    if chosen is None:
+        return None
+    (pair, ex), note = chosen
+    return PersonDecision(
+        rid, MATCHED, ex.person.id, max(pair.score, 0.95), pair.method,
+        join_reasons(pair.reason, note),
     )
 
 

@@ -43,15 +43,18 @@ def sender_key(sender) -> str:
     return api_key_issue(platform=sender.platform)[1]
 
 
+def partner_client(key: str) -> APIClient:
+    """An API client that sends a partner's key."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
 @pytest.fixture
 def api(sender_key) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {sender_key}")
-    return client
+    return partner_client(sender_key)
 
 
 @pytest.fixture
 def receiver_api(receiver) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(platform=receiver.platform)[1]}")
-    return client
+    return partner_client(api_key_issue(platform=receiver.platform)[1])

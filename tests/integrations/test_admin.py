@@ -83,6 +83,8 @@ def test_integration_form_refuses_extras_without_prospects(admin_client):
         "staff_owner": "on",
         "unmatched_owner": "send_without_owner",
         "default_lead_source_name": "Import",
+        "prospect_review": "send_as_new",
+        "member_review": "hold",
         "mode": "push",
         "base_url": "",
         "fetch_interval_minutes": 5,
@@ -105,6 +107,8 @@ def test_integration_form_saves_new_credentials_encrypted_and_audits(admin_clien
         "data": "both",
         "unmatched_owner": "send_without_owner",
         "default_lead_source_name": "Import",
+        "prospect_review": "send_as_new",
+        "member_review": "hold",
         "mode": "api",
         "base_url": "https://p.example",
         "fetch_interval_minutes": 5,
@@ -233,6 +237,7 @@ def test_prospect_search_by_email_or_id_reads_through_indexes(db, term):
     from django.contrib.admin.sites import site
     from django.test import RequestFactory
 
+    ClientFactory.create_batch(3)  # the email is looked up per client: (client, email)
     model_admin = site._registry[Prospect]
     request = RequestFactory().get("/")
     queryset, _ = model_admin.get_search_results(request, Prospect.objects.all(), term)

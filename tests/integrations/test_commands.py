@@ -184,3 +184,10 @@ def test_seed_demo_twice_changes_nothing():
     client = Client.objects.get(pk="demo-club")
     assert client.integrations.filter(is_primary=True, platform__slug="intouch").exists()
     assert User.objects.get(email="manager@demo.example").client == client
+    # A possible duplicate waits for support staff; a member entered without its lead's id
+    # was found to be that lead's conversion (product.md §3a).
+    from integrations.models import ExternalLink, PossibleDuplicate
+
+    assert PossibleDuplicate.objects.get(external_id="ACP-3").status == "needs_review"
+    kenji = ExternalLink.objects.get(external_id="ACM-2").member
+    assert kenji.prospect_id == ExternalLink.objects.get(external_id="ACP-2").prospect_id

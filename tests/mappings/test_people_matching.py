@@ -229,3 +229,44 @@ def test_blocking_keys_of_one_person():
     assert "b:1990-04-01 smith" in keys.names
     assert "b:1990-01-04 smith" in keys.lookups  # day and month swapped
     assert "n:smith bob" in keys.lookups  # swapped names
+
+
+def test_a_typo_with_the_same_email_and_birth_date_is_certain_a_spouse_is_not():
+    born = D(1984, 3, 9)
+    existing = [Person("x", "Mark", "Smith", "smiths@example.com", birth_date=born)]
+    out = decide(existing, [
+        Person("a", "Mrak", "Smith", "smiths@example.com", birth_date=born),  # a typo
+        Person("b", "Mary", "Smith", "smiths@example.com", birth_date=D(1986, 7, 1)),  # a spouse
+        Person("c", "Mrak", "Smith", "smiths@example.com"),  # no birth date to confirm
+    ])
+    assert (out["a"].status, out["a"].existing_id) == (MATCHED, "x")
+    assert out["b"].status != MATCHED and out["c"].status == NEEDS_REVIEW
+
+
+def test_a_married_name_links_only_with_an_address_no_one_else_has_and_the_birth_date():
+    born = D(1990, 5, 20)
+    existing = [
+        Person("x", "Laura", "Brown", "laura.b@example.com", "+12125550100", born),
+        Person("y", "Tom", "Brown", "family@example.com", birth_date=D(1988, 1, 2)),
+        Person("z", "Laura", "Brown", "family@example.com", birth_date=born),
+    ]
+    out = decide(existing, [
+        Person("a", "Laura", "Evans", "laura.b@example.com", birth_date=born),
+        Person("b", "Laura", "Evans", "family@example.com", birth_date=born),
+    ])
+    assert (out["a"].status, out["a"].existing_id) == (MATCHED, "x")
+    assert out["b"].status == NEEDS_REVIEW  # a family's address: a person decides
+
+
+def test_the_same_distinctive_mailbox_at_another_provider_with_the_birth_date_is_certain():
+    born = D(1975, 11, 30)
+    existing = [
+        Person("x", "Jose", "Garcia", "jose48@gmail.com", birth_date=born),
+        Person("y", "John", "Smith", "john.smith@gmail.com", birth_date=born),
+    ]
+    out = decide(existing, [
+        Person("a", "José", "García", "jose48@gmx.de", birth_date=born),
+        Person("b", "John", "Smith", "john.smith@yahoo.com", birth_date=born),  # name-made
+    ])
+    assert (out["a"].status, out["a"].existing_id) == (MATCHED, "x")
+    assert out["b"].status == NEEDS_REVIEW

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
-from integrations.models import OutboxRow
+from integrations.models import OutboxRow, PossibleDuplicate
 from integrations.monitoring.tally import deliveries_tally
 from integrations.sandbox import SandboxServer, SandboxStore
 from integrations.services.launch import api_key_issue
@@ -161,6 +163,10 @@ def test_queue_depth_and_review_queues(client, token):
     staff.mapping.save()
     source = RemoteLeadSourceFactory(integration=destination)
     LeadSourceMapping.objects.create(remote=source, integration=destination)
+    PossibleDuplicate.objects.create(
+        client=destination.client, kind="prospect", record_id=uuid.uuid4(),
+        candidate_kind="prospect", candidate_id=uuid.uuid4(),
+    )
 
     samples = scrape(client)
 
@@ -171,5 +177,6 @@ def test_queue_depth_and_review_queues(client, token):
     assert value(samples, "connector_review_queue", queue="staff", status="needs_review") == 1
     assert value(samples, "connector_review_queue", queue="lead_sources",
                  status="unmatched") == 1
+    assert value(samples, "connector_review_queue", queue="people", status="needs_review") == 1
     assert value(samples, "connector_schedules_missing") == 0
     assert value(samples, "connector_worker_last_seen_seconds") == float("inf")

@@ -96,6 +96,8 @@ class RecordUpsertApi(PartnerApi):
                 "The record was not stored.", errors=result.errors
             )
         [body] = records_render(integration=integration, kind=self.kind, records=[result.record])
+        if result.matched:
+            body["matched"] = result.matched
         return Response(body, status=201 if result.status == "created" else 200)
 
 
@@ -164,6 +166,7 @@ class RecordBatchApi(PartnerApi):
                 "errors": [{"field": e["field"], "message": e["message"]} for e in found]
                 if (found := result.errors)
                 else [],
+                **({"matched": result.matched} if result.matched else {}),
             }
         ingest_counted(kind=self.kind, statuses=[r["status"] for r in results if r], batch=True)
         return 200, {"results": results}

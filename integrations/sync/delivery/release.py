@@ -9,7 +9,8 @@ by the periodic sweep for mappings still flagged `pending_release`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -107,38 +108,53 @@ def updates_queue(*, client_id: str, rows: list[OutboxRow], reason: str) -> dict
     by the caller), whose flags are cleared: the update carries the record as it stands now,
     in the destination's terms, and is checked again as it is sent or published."""
     latest = {(row.integration_id, row.record_id): row for row in rows}
-    feeds = feed_integrations(integration_ids={row.integration_id for row in rows})
-    counts: dict[int, int] = {}
-    published: dict[int, list[FeedItem]] = {}
-    now = timezone.now()
+    wanted: dict[tuple[str, Any], set[int]] = {}
     for row in latest.values():
-        record = (Prospect if row.kind == "prospect" else Member).objects.filter(
-            pk=row.record_id).first()
+        wanted.setdefault((row.kind, row.record_id), set()).add(row.integration_id)
+    counts: dict[int, int] = {}
+    for (kind, record_id), integration_ids in wanted.items():
+        record = (Prospect if kind == "prospect" else Member).objects.filter(pk=record_id).first()
         if record is None:
             continue
-        snapshot = record_snapshot(record)
-        change = Change.objects.create(
-            client_id=client_id, kind=row.kind, record_id=row.record_id,
-            event_type=f"{row.kind}.updated", data={**snapshot, "reason": reason},
-            source_updated_at=record.source_updated_at,
-        )
-        feed = row.integration_id in feeds
-        OutboxRow.objects.create(
-            integration_id=row.integration_id, change=change, kind=row.kind,
-            record_id=row.record_id, event_type=change.event_type,
-            **({"status": OutboxStatus.DELIVERED, "delivered_at": now} if feed else {}),
-        )
-        if feed:
-            published.setdefault(row.integration_id, []).append(FeedItem(
-                change.pk, row.kind, row.record_id, snapshot["staff_owner_id"],
-                snapshot["lead_source_id"]))
-        else:
-            counts[row.integration_id] = counts.get(row.integration_id, 0) + 1
+        for pk, n in record_update_queue(
+            record=record, integration_ids=integration_ids, reason=reason
+        ).items():
+            counts[pk] = counts.get(pk, 0) + n
     OutboxRow.objects.filter(id__in=[row.id for row in rows]).update(
         sent_without_owner=False, sent_without_lead_source=False)
-    for integration_id, items in published.items():
-        feed_rows_decide(integration_ids=[integration_id], items=items)
     return counts
+
+
+def record_update_queue(
+    *, record: Prospect | Member, integration_ids: Collection[int], reason: str
+) -> dict[int, int]:
+    """One update of `record` as it stands now (a change the Connector makes itself: a
+    mapping made, a merge) for each of `integration_ids`: sent to `api` platforms and
+    webhooks, published to feed partners (and checked as their rows are, feed_rows.py).
+    Returns {integration id: rows to send}; the caller wakes the workers after commit."""
+    if not integration_ids:
+        return {}
+    kind = "prospect" if isinstance(record, Prospect) else "member"
+    snapshot = record_snapshot(record)
+    change = Change.objects.create(
+        client_id=record.client_id, kind=kind, record_id=record.pk,
+        event_type=f"{kind}.updated", data={**snapshot, "reason": reason},
+        source_updated_at=record.source_updated_at,
+    )
+    feeds = feed_integrations(integration_ids=integration_ids)
+    now = timezone.now()
+    OutboxRow.objects.bulk_create([
+        OutboxRow(integration_id=pk, change=change, kind=kind, record_id=record.pk,
+                  event_type=change.event_type,
+                  **({"status": OutboxStatus.DELIVERED, "delivered_at": now} if pk in feeds
+                     else {}))
+        for pk in sorted(integration_ids)
+    ])
+    if feeds:
+        item = FeedItem(change.pk, kind, record.pk, snapshot["staff_owner_id"],
+                        snapshot["lead_source_id"])
+        feed_rows_decide(integration_ids=sorted(feeds), items=[item])
+    return {pk: 1 for pk in integration_ids if pk not in feeds}
 
 
 def pending_releases_run() -> int:

@@ -18,7 +18,8 @@ and not applied (status "unchanged", `ignored=True`). Per-record problems (an un
 `connector_id`, ...) come back as status "error" with field errors; the others go on.
 
 The steps: lock the sender and the receivers, read what the batch refers to (links, stored
-records, owners and sources, made placeholders where unknown), plan (`plan.py`: pure, no
+records, owners and sources, made placeholders where unknown), match the records that have no
+link against the client's people (`people.py`: product.md §3a), plan (`plan.py`: pure, no
 database), write (`write.py`: COPY on PostgreSQL); after commit the delivery workers of the
 destinations are woken (`integrations.sync.delivery.wake.deliveries_kick`).
 
@@ -38,9 +39,11 @@ from django.utils import timezone
 from integrations.db.ingest import links_by_external_id
 from integrations.models import ExternalLink, Integration
 from integrations.models.ids import uuid7_many
+from integrations.models.matching import DuplicateStatus, PossibleDuplicate, ReviewPolicy
 from integrations.records.shape import RecordShape, kind_check, record_shape
 from integrations.sync.delivery.wake import deliveries_kick
 from integrations.sync.inbound.echo import refs_drop_unchanged
+from integrations.sync.inbound.people import Match, people_match
 from integrations.sync.inbound.plan import (
     Batch,
     IngestResult,
@@ -50,7 +53,8 @@ from integrations.sync.inbound.plan import (
 )
 from integrations.sync.inbound.references import lead_source_refs_resolve, staff_refs_resolve
 from integrations.sync.inbound.routing import sender_and_receivers_lock
-from integrations.sync.inbound.write import plan_write
+from integrations.sync.inbound.write import launch_tally, plan_write
+from mappings.matching.shared import MATCHED
 
 __all__ = ["IngestResult", "SenderGone", "records_ingest"]
 
@@ -94,13 +98,15 @@ def _ingest(
         raise SenderGone("This integration was deleted.")
     live, repeated = duplicates_drop(given)
     records = [given[i] for i in live]
-    links, stored, linked_as, prospect_of = _load(integration, shape, records)
+    links, stored, linked_as, prospect_of, matches = _load(integration, shape, records)
     refs_drop_unchanged(
         integration=integration, kind=shape.kind, bodies=records, links=links, stored=stored
     )
-    if shape.kind == "prospect":
+    if shape.kind == "prospect":  # not for a person matched: it is not new
+        known = {records[i]["external_id"]: m.record_id for i, m in matches.items()
+                 if m.status == MATCHED and m.record_id is not None}
         default_lead_source_apply(
-            records, links=links, name=integration.default_lead_source_name
+            records, links={**links, **known}, name=integration.default_lead_source_name
         )
     now = timezone.now()
     blank, fresh = _blank(shape, integration, now)
@@ -121,31 +127,50 @@ def _ingest(
             new_ids=iter(uuid7_many(len(records))),
             blank=blank,
             fresh=fresh,
+            matches=matches,
+            review_hold=integration.review_policy(shape.kind) == ReviewPolicy.HOLD,
+            under_review=_under_review(stored),
+            launching=integration.launching,
         )
     )
-    plan_write(plan=plan, shape=shape, integration_id=integration.pk, now=now)
+    plan_write(
+        plan=plan, shape=shape, client_id=integration.client_id, integration_id=integration.pk,
+        now=now, launching=integration.launching,
+    )
+    if integration.launching:
+        launch_tally(integration_id=integration.pk, results=plan.results, reviews=plan.reviews)
     deliveries_kick(integration_ids=plan.woken)
     results = dict(zip(live, plan.results, strict=True))
     return [repeated.get(i) or results[i] for i in range(len(given))]
 
 
-def _load(
-    integration: Integration, shape: RecordShape, records: list[dict[str, Any]]
-) -> tuple[dict[str, uuid.UUID], dict[uuid.UUID, Any], dict[uuid.UUID, str], dict[str, Any]]:
+def _load(integration: Integration, shape: RecordShape, records: list[dict[str, Any]]) -> tuple[
+    dict[str, uuid.UUID], dict[uuid.UUID, Any], dict[uuid.UUID, str], dict[str, Any],
+    dict[int, Match],
+]:
     """The sender's links, the stored records (locked, in id order: see the module's note),
-    who already holds each `connector_id`, and the prospects members convert."""
+    who already holds each `connector_id`, the prospects members convert, and what matching
+    says of the records with no link."""
     kind, fk = shape.kind, f"{shape.kind}_id"
     links = links_by_external_id(
         integration_id=integration.pk, kind=kind, external_ids=[r["external_id"] for r in records]
     )
     connector_ids = {uuid.UUID(str(r["connector_id"])) for r in records if r.get("connector_id")}
-    stored: dict[uuid.UUID, Any] = {}
-    record_ids = set(links.values()) | connector_ids
-    if record_ids:  # none when every record is new (a first import): nothing to load
-        found = shape.model.objects.filter(
-            client_id=integration.client_id, pk__any=record_ids, erased_at__isnull=True
-        )
-        stored = {obj.pk: obj for obj in found.select_for_update().order_by("pk")}
+    matches = people_match(
+        client_id=integration.client_id,
+        sender_id=integration.pk,
+        kind=kind,
+        records=records,
+        indexes=[
+            i for i, r in enumerate(records)
+            if r["external_id"] not in links and not r.get("connector_id")
+        ],
+    )
+    matched = {m.record_id for m in matches.values() if m.status == MATCHED and m.kind == kind}
+    stored = _stored_locked(integration, shape, set(links.values()) | connector_ids | matched)
+    _merged_follow(integration, shape, links, stored)
+    matches = {i: m for i, m in matches.items() if m.kind != kind or m.status != MATCHED
+               or m.record_id in stored}
     linked_as: dict[uuid.UUID, str] = {}
     if connector_ids:
         linked_as = {
@@ -160,7 +185,43 @@ def _load(
         prospect_of = links_by_external_id(
             integration_id=integration.pk, kind="prospect", external_ids=wanted
         )
-    return links, stored, linked_as, prospect_of
+    return links, stored, linked_as, prospect_of, matches
+
+
+def _under_review(stored: dict[uuid.UUID, Any]) -> frozenset[uuid.UUID]:
+    """Those of the stored records whose deliveries are held until their review is decided."""
+    if not stored:
+        return frozenset()
+    return frozenset(
+        PossibleDuplicate.objects.filter(
+            record_id__any=list(stored), status=DuplicateStatus.NEEDS_REVIEW, held=True
+        ).values_list("record_id", flat=True)
+    )
+
+
+def _stored_locked(integration: Integration, shape: RecordShape, ids: set) -> dict[uuid.UUID, Any]:
+    """The client's live records of `ids`, locked in id order (none to read in a first import)."""
+    if not ids:
+        return {}
+    found = shape.model.objects.filter(
+        client_id=integration.client_id, pk__any=ids, erased_at__isnull=True
+    )
+    return {obj.pk: obj for obj in found.select_for_update().order_by("pk")}
+
+
+def _merged_follow(
+    integration: Integration, shape: RecordShape, links: dict[str, uuid.UUID],
+    stored: dict[uuid.UUID, Any],
+) -> None:
+    """What arrives for a record merged into another one is applied to that one: the sender's
+    links point at the survivor, which is read and locked too."""
+    merged = {pk: obj.merged_into_id for pk, obj in stored.items() if obj.merged_into_id}
+    if not merged:
+        return
+    stored.update(_stored_locked(integration, shape, set(merged.values()) - set(stored)))
+    for ext, record_id in links.items():
+        if record_id in merged and merged[record_id] in stored:
+            links[ext] = merged[record_id]
 
 
 def _blank(

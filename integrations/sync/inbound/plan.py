@@ -11,7 +11,11 @@ writer (`write.py`) stores a plan in a constant number of statements.
 Rules (design.md step 1, product.md §2): a record is found by the sender's external-id link,
 else by `connector_id` (which links it); a change older than the stored one (the source's
 `updated_at`) is recorded as `<kind>.ignored` and not applied; data that changes nothing
-plans nothing; a member naming `prospect_external_id` converts that prospect.
+plans nothing; a member naming `prospect_external_id` converts that prospect. A record with no
+link that matching found to be a person the client already has (`people.py`, `Batch.matches`)
+is linked to that person (a member certain to be a prospect is its conversion); one that may
+be is stored as new and planned for review, its changes held if the sender's option says so.
+A record's name is stored normalized too (`name_key`), for matching to look it up by.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from integrations.models.choices import FORMER_MEMBER_STATUSES
 from integrations.records.shape import RecordShape, change_snapshot
+from integrations.sync.inbound.people import Match, name_changed, name_key
 from integrations.sync.inbound.routing import Receiver, routes_for
+from mappings.matching.shared import MATCHED
 
 FieldErrors = list[dict[str, str]]
 REPEATED = {"field": "external_id", "message": "Repeated later in the batch."}
@@ -41,6 +47,7 @@ class IngestResult:
     instance: Any = field(default=None, repr=False)
     new_row: dict[str, Any] | None = field(default=None, repr=False)
     model: Any = field(default=None, repr=False)
+    matched: dict[str, Any] | None = None  # certainly a person the client had: how, and why
 
     @property
     def record(self) -> Any:
@@ -73,6 +80,10 @@ class Batch:
     new_ids: Iterator[uuid.UUID]  # ids for new records, in order
     blank: Mapping[str, Any]  # a new record's row before its values (model defaults)
     fresh: Sequence[tuple[str, Any]] = ()  # (attribute, callable default) made per row
+    matches: Mapping[int, Match] = field(default_factory=dict)  # record index -> matching
+    review_hold: bool = False  # the sender holds records that need review
+    under_review: frozenset[uuid.UUID] = frozenset()  # stored records whose deliveries wait
+    launching: bool = False  # the sender is in a launch preview: nothing it sends goes out yet
 
 
 @dataclass(slots=True)
@@ -104,6 +115,8 @@ class Plan:
     links: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)  # Change rows
     fanouts: list[Fanout] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # PossibleDuplicate rows
+    held: list[int] = field(default_factory=list)  # changes whose deliveries wait for review
 
     @property
     def woken(self) -> set[int]:
@@ -157,6 +170,8 @@ class _Planner:
         for index, rec in enumerate(self.b.records):
             self.plan.results.append(self._one(index, rec))
         self._route()
+        if self.b.launching:
+            self.plan.held = list(range(len(self.plan.changes)))
         return self.plan
 
     def _one(self, index: int, rec: dict[str, Any]) -> IngestResult:
@@ -181,12 +196,64 @@ class _Planner:
                 code = code or "invalid"
         if errors:
             return IngestResult(external_id=ext, status="error", errors=errors, code=code)
+        match = None if target else self.b.matches.get(index)
+        if match and match.status == MATCHED:
+            return self._matched(rec, values, match)
         stored = self.b.stored.get(target) if target else None
         if stored is None:
-            return self._create(rec, values)
+            result = self._create(rec, values)
+            if match:
+                self._review(index, result, match)
+            return result
         if self.b.links.get(ext) is None:
             self._link(ext, stored.pk)
         return self._update(rec, stored, values)
+
+    def _matched(self, rec: dict[str, Any], values: dict[str, Any], match: Match) -> IngestResult:
+        """A person the client already has: the sender's id is linked to it (a member to a
+        prospect: a new member, its conversion, unless it names the prospect itself)."""
+        matched = {"method": match.method, "reason": match.reason}
+        if match.kind != self.kind:
+            if "prospect_id" not in values:
+                values["prospect_id"] = match.record_id
+                matched["prospect_id"] = str(match.record_id)
+            result = self._create(rec, values)
+        else:
+            stored = self.b.stored[cast(uuid.UUID, match.record_id)]  # read, locked by ingest
+            self._link(rec["external_id"], stored.pk)
+            result = self._update(rec, stored, values)
+            if result.status == "unchanged" and not result.ignored:
+                result.status = "updated"  # the partner's id is now linked to the person
+        result.matched = matched
+        return result
+
+    def _review(self, index: int, result: IngestResult, match: Match) -> None:
+        """A new record that may be a person the client had (or an earlier record of this
+        batch): queued for review, its deliveries held by the sender's option."""
+        kind, candidate = match.kind, match.record_id
+        if match.same_as is not None and candidate is None:
+            kind, candidate = self.kind, self.plan.results[match.same_as].id
+        if candidate is None:
+            return
+        self.plan.reviews.append(
+            {
+                "client_id": self.b.client_id,
+                "integration_id": self.b.integration_id,
+                "kind": self.kind,
+                "record_id": result.id,
+                "external_id": result.external_id,
+                "candidate_kind": kind,
+                "candidate_id": candidate,
+                "score": match.score,
+                "method": match.method[:40],
+                "reason": match.reason[:500],
+                "candidates": list(match.candidates),
+                "held": self.b.review_hold,
+                "created_at": self.b.now,
+            }
+        )
+        if self.b.review_hold:
+            self.plan.held.append(len(self.plan.changes) - 1)
 
     def _target(self, rec: dict[str, Any]) -> tuple[Any, FieldErrors, str]:
         """The record this one is (by link or `connector_id`), or an error and its code."""
@@ -228,6 +295,7 @@ class _Planner:
         row["id"] = next(self.b.new_ids)
         row["source_updated_at"] = rec.get("updated_at")
         row.update(values)
+        row["name_key"] = name_key(row)
         self.plan.creates.append(row)
         self._link(rec["external_id"], row["id"])
         self._change(row, "created", converted=bool(values.get("prospect_id")), former=False)
@@ -247,6 +315,8 @@ class _Planner:
                 external_id=ext, status="unchanged", id=stored.pk, ignored=True, instance=stored
             )
         diff = {name: value for name, value in values.items() if getattr(stored, name) != value}
+        if name_changed(vars(stored), diff):
+            diff["name_key"] = name_key({**vars(stored), **diff})
         if not diff:
             return IngestResult(external_id=ext, status="unchanged", id=stored.pk, instance=stored)
         converted = "prospect_id" in diff
@@ -261,6 +331,8 @@ class _Planner:
             "source_updated_at": incoming or stored.source_updated_at,
         }
         self._change(after, "updated", converted=converted, former=former)
+        if stored.pk in self.b.under_review:  # waits behind its held creation
+            self.plan.held.append(len(self.plan.changes) - 1)
         return IngestResult(external_id=ext, status="updated", id=stored.pk, instance=stored)
 
     def _change(
