@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 def deliver_integration_task(integration_id: int) -> dict:
     """Send one destination's due rows; queue a follow-up if the time budget ran out."""
-    delivery_kick_started(integration_id=integration_id)  # before it claims: see kick.py
+    delivery_kick_started(integration_id=integration_id)  # before it claims: see wake.py
     counts = deliver_integration(integration_id=integration_id)
     if counts.get("more"):
         delivery_enqueue(integration_id=integration_id)

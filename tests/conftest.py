@@ -21,7 +21,7 @@ def intouch(db) -> Platform:
 @pytest.fixture(autouse=True)
 def _cache_emptied():
     """Each test starts with an empty cache: no delivery kick marked as queued by an earlier
-    test (sync/kick.py) stands in for this one's, no throttle window carries over."""
+    test (sync/delivery/wake.py) stands in for this one's, no throttle window carries over."""
     from django.core.cache import cache
 
     cache.clear()

@@ -1,7 +1,8 @@
-"""Per-connection setup for PostgreSQL: `json` values decoded by orjson.
+"""The connection itself: `json` values decoded by orjson on PostgreSQL, and whether the
+database answers at all (the health check's round trip).
 
-Measured by `benchmarks/api_feed.py` (docs/performance.md, "Change feed"): a feed page
-decodes 1,000 change snapshots.
+The loaders are measured by `benchmarks/api_feed.py` (docs/performance.md, "Change feed"): a
+feed page decodes 1,000 change snapshots.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import functools
 from typing import Any
 
 import orjson
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
 
 
@@ -29,3 +31,14 @@ def json_loads_fast(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "postgresql":
         for loader in _orjson_loaders():
             connection.connection.adapters.register_loader("json", loader)
+
+
+def database_reachable() -> bool:
+    """A round trip to the database (`GET /healthz`): no ORM query is that small."""
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return False
+    return True

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
 
+from integrations.monitoring.selectors import schedules_missing
+
 
 @checks.register(checks.Tags.database)
 def schedules_present(
@@ -39,8 +41,6 @@ def schedules_present_for_workers(
 
 
 def _schedules_warning() -> list[checks.CheckMessage]:
-    from integrations.monitoring.selectors import schedules_missing
-
     try:
         missing = schedules_missing()
     except DatabaseError:  # no database to ask: that is reported elsewhere, not here

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from integrations.db.connection import database_reachable
 from integrations.monitoring import selectors
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
@@ -23,7 +24,7 @@ _ORDER = {OK: 0, DEGRADED: 1, DOWN: 2}
 
 
 def database_check() -> dict[str, Any]:
-    return {"status": OK if selectors.database_reachable() else DOWN}
+    return {"status": OK if database_reachable() else DOWN}
 
 
 @functools.cache
@@ -37,7 +38,7 @@ def _redis_client() -> Any:
 def broker_check() -> dict[str, Any]:
     """The django-q2 broker: Redis when REDIS_URL is set, else the database itself."""
     if not settings.REDIS_URL:
-        return {"status": OK if selectors.database_reachable() else DOWN, "broker": "orm"}
+        return {"status": OK if database_reachable() else DOWN, "broker": "orm"}
     try:
         reachable = bool(_redis_client().ping())
     except Exception:  # any failure to reach it is the answer, not an error of the probe

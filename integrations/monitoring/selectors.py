@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -21,6 +21,8 @@ from integrations.models import Integration, OutboxRow, WebhookEndpoint
 from integrations.models.choices import Mode
 from integrations.models.sync import OutboxStatus
 from integrations.sync.schedules import PERIODIC, SWEEP
+from mappings.models import LeadSourceMapping, StaffMapping
+from mappings.selectors import QUEUE_STATUSES
 
 OPEN_STATUSES = (OutboxStatus.HELD, OutboxStatus.SENDING, OutboxStatus.FAILED)
 BLOCKING = (OutboxStatus.PENDING, OutboxStatus.HELD, OutboxStatus.SENDING, OutboxStatus.FAILED)
@@ -121,16 +123,10 @@ def outbox_due_count(*, now: dt.datetime | None = None) -> int:
 
 
 def _staff_queue() -> dict[str, int]:
-    from mappings.models import StaffMapping
-    from mappings.selectors import QUEUE_STATUSES
-
     return _by_status(StaffMapping.objects.filter(status__in=QUEUE_STATUSES))
 
 
 def _lead_source_queue() -> dict[str, int]:
-    from mappings.models import LeadSourceMapping
-    from mappings.selectors import QUEUE_STATUSES
-
     return _by_status(LeadSourceMapping.objects.filter(status__in=QUEUE_STATUSES))
 
 
@@ -157,14 +153,3 @@ REVIEW_QUEUES: dict[str, Callable[[], dict[str, int]]] = {
 
 def review_queue_sizes() -> dict[str, dict[str, int]]:
     return {name: counts() for name, counts in REVIEW_QUEUES.items()}
-
-
-def database_reachable() -> bool:
-    """A round trip to the database."""
-    try:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return False
-    return True

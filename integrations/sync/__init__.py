@@ -10,6 +10,7 @@
   and `backoff` decide what a failure means, `claim` shares the work between workers, `wake`
   and `worker` run it, `release` sends what waited for a staff mapping, `resend` is support
   staff's retry and discard.
-- What supports both: `conf` (settings), `locks` (a fetch and deliveries to one platform take
-  turns), `schedules` (django-q2's periodic tasks), `journey` (where a record has been).
+- What supports both: `conf` (settings), `schedules` (django-q2's periodic tasks), `journey`
+  (where a record has been). A fetch and the deliveries to one platform take turns through
+  `integrations.db.locks`.
 """

@@ -58,6 +58,23 @@ def history_write(request: HttpRequest, obj: Any, message: str) -> None:
         )
 
 
+def for_referring_mapping(
+    request: HttpRequest, queryset: QuerySet, mapping_model: Any, model_names: tuple[str, ...]
+) -> QuerySet:
+    """An autocomplete asked from a mapping's change page offers that mapping's client's rows
+    only (the "choose another" field of the staff and lead-source reviews)."""
+    for model_name in model_names:
+        mapping_id = referring_object_id(request, model_name)
+        if mapping_id is not None:
+            client_id = (
+                mapping_model.objects.filter(pk=mapping_id)
+                .values_list("integration__client_id", flat=True)
+                .first()
+            )
+            queryset = queryset.filter(client_id=client_id)
+    return queryset
+
+
 def referring_object_id(request: HttpRequest, model_name: str) -> int | None:
     """The id in the change page an autocomplete request came from, if it is that model's."""
     found = _CHANGE_URL.search(request.headers.get("referer", ""))

@@ -14,7 +14,7 @@ from mappings.admin.base import (
     ChooseTargetForm,
     QueueStatusFilter,
     ReviewActionsMixin,
-    referring_object_id,
+    for_referring_mapping,
 )
 from mappings.admin.buttons import ReviewButtonsMixin
 from mappings.admin.staff import ClientFilter, IntegrationFilter
@@ -59,15 +59,9 @@ class LeadSourceAdmin(admin.ModelAdmin):
     readonly_fields = ["normalized_name", "created_at"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        for model_name in ("leadsourcereview", "leadsourcemapping"):
-            mapping_id = referring_object_id(request, model_name)
-            if mapping_id is not None:
-                client_id = (
-                    LeadSourceMapping.objects.filter(pk=mapping_id)
-                    .values_list("integration__client_id", flat=True)
-                    .first()
-                )
-                queryset = queryset.filter(client_id=client_id)
+        queryset = for_referring_mapping(
+            request, queryset, LeadSourceMapping, ("leadsourcereview", "leadsourcemapping")
+        )
         return super().get_search_results(request, queryset, search_term)
 
 

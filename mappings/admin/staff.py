@@ -16,7 +16,7 @@ from mappings.admin.base import (
     ChooseTargetForm,
     QueueStatusFilter,
     ReviewActionsMixin,
-    referring_object_id,
+    for_referring_mapping,
     side,
 )
 from mappings.admin.buttons import ReviewButtonsMixin
@@ -163,16 +163,9 @@ class StaffPersonAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        # The "choose another person" autocomplete offers the mapping's client's people only.
-        for model_name in ("staffreview", "staffmapping"):
-            mapping_id = referring_object_id(request, model_name)
-            if mapping_id is not None:
-                client_id = (
-                    StaffMapping.objects.filter(pk=mapping_id)
-                    .values_list("integration__client_id", flat=True)
-                    .first()
-                )
-                queryset = queryset.filter(client_id=client_id)
+        queryset = for_referring_mapping(
+            request, queryset, StaffMapping, ("staffreview", "staffmapping")
+        )
         return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request: HttpRequest, obj: StaffPerson, form: Any, change: bool) -> None:
