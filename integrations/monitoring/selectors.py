@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.models import Schedule, Success
 
-from integrations.models import Integration, OutboxRow, WebhookEndpoint
+from integrations.models import Integration, OutboxRow, PossibleDuplicate, WebhookEndpoint
 from integrations.models.choices import Mode
 from integrations.models.sync import OutboxStatus
 from integrations.sync.schedules import PERIODIC, SWEEP
@@ -132,8 +132,6 @@ def _lead_source_queue() -> dict[str, int]:
 
 def _people_queue() -> dict[str, int]:
     """Possible duplicates waiting for a person (product.md §3a)."""
-    from integrations.models import PossibleDuplicate
-
     return _by_status(PossibleDuplicate.objects.filter(status="needs_review"))
 
 
