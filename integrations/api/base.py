@@ -90,11 +90,16 @@ def require_receives(integration: Integration) -> None:
         )
 
 
+def ascii_digits(text: str) -> bool:
+    """Only 0-9 (`str.isdigit` also takes '²', which `int` refuses, and `int` takes '٣')."""
+    return text.isascii() and text.isdigit()
+
+
 def limit_param(request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not ascii_digits(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationProblem(
             "Invalid limit.",
             errors=[{"field": "limit", "message": f"An integer from 1 to {MAX_LIMIT}."}],
@@ -109,7 +114,7 @@ def page_cursor_decode(request) -> int:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         tag, _, value = text.partition(".")
-        if tag != "p1" or not value.isdigit() or int(value) >= 2**63:
+        if tag != "p1" or not ascii_digits(value) or int(value) >= 2**63:
             raise ValueError
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
