@@ -146,6 +146,9 @@ OPTION_FIELDS = [
 
 
 class IntegrationAdminForm(forms.ModelForm):
+    # Plain text: the one URL check (`validate_options`) says what is wrong, in the words the
+    # client pages use, rather than a URLField's own.
+    base_url = forms.CharField(required=False, max_length=500, label="Base URL")
     new_credentials = forms.CharField(
         required=False,
         label="Credentials",
