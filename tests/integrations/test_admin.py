@@ -10,7 +10,11 @@ from django.db import connection
 from django.urls import reverse
 
 from integrations.models import ApiKey, AuditEntry, Integration, LogEntry, Member, Prospect
-from integrations.services.launch import api_key_issue, integration_set_credentials
+from integrations.services.launch import (
+    api_key_issue,
+    hash_api_key,
+    integration_set_credentials,
+)
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,18 +51,35 @@ def test_saved_credentials_are_never_shown_back(admin_client):
 def test_issuing_a_key_in_the_admin_shows_it_once_and_stores_its_hash(admin_client):
     platform = PlatformFactory()
     response = admin_client.post(
-        reverse("admin:integrations_apikey_add"),
-        {"platform": platform.pk, "name": "prod"},
-        follow=True,
+        reverse("admin:integrations_apikey_add"), {"platform": platform.pk, "name": "prod"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 200  # the key is in this page, not behind a redirect
+    assert "no-store" in response["Cache-Control"]
     key = ApiKey.objects.get()
-    shown = [str(m) for m in response.context["messages"]]
-    assert any("cpk_" in m for m in shown)
-    raw = next(m for m in shown if "cpk_" in m).split("<code>")[1].split("</code>")[0]
-    assert key.hashed_key != raw and raw.startswith(key.prefix)
+    page = response.content.decode()
+    raw = page.split('<code id="new-api-key"')[1].split(">")[1].split("</code")[0]
+    assert raw.startswith("cpk_") and raw.startswith(key.prefix)
+    assert key.hashed_key == hash_api_key(raw) and key.hashed_key != raw
     change_page = admin_client.get(reverse("admin:integrations_apikey_change", args=[key.pk]))
     assert raw not in change_page.content.decode()
+
+
+def test_a_new_key_travels_in_no_cookie_session_or_log(admin_client, caplog):
+    """Django's messages live in a cookie (signed, not encrypted): the key never goes there."""
+    from tests.conftest import SUITE_LOG
+
+    logged = len(SUITE_LOG.lines)
+    response = admin_client.post(
+        reverse("admin:integrations_apikey_add"), {"platform": PlatformFactory().pk}
+    )
+    raw = response.content.decode().split('<code id="new-api-key"')[1].split(">")[1][:-6]
+    assert raw.startswith("cpk_") and len(raw) > 40
+    assert all(raw not in morsel.value for morsel in response.cookies.values())
+    assert all(raw not in str(value) for value in admin_client.session.values())
+    assert raw not in caplog.text and not any(raw in line for line in SUITE_LOG.lines[logged:])
+    following = admin_client.get(reverse("admin:integrations_apikey_changelist"))
+    assert raw not in following.content.decode()
+    assert all(raw not in morsel.value for morsel in following.cookies.values())
 
 
 def test_revoke_action_revokes_and_audits(admin_client):

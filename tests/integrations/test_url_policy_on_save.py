@@ -5,6 +5,7 @@ admin's integration and webhook forms, `add_integration` and the partner API's w
 from __future__ import annotations
 
 from io import StringIO
+from typing import cast
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -46,7 +47,7 @@ def _no_loopback(settings):
 
 def client_page_words(url: str) -> str:
     """What the client pages say about `url` (integration_connection_update is their save)."""
-    integration = IntegrationFactory(mode="api", base_url=SAVED)
+    integration = cast(Integration, IntegrationFactory(mode="api", base_url=SAVED))
     with pytest.raises(ValidationError) as refused:
         integration_connection_update(integration=integration, acting_user=None, base_url=url)
     [words] = refused.value.message_dict["base_url"]
