@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -25,3 +34,27 @@ def processes(*, session: int | None = None, group: int | None = None) -> set[in
         if state != "Z" and (int(sid) == session or int(pgrp) == group):
             found.add(int(entry.name))
     return found
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env: dict[str, str], *args: str) -> Iterator[str]:
+    """gunicorn serving the Connector with `env` and gunicorn's `args`: its URL once it
+    answers `/healthz` (within about 10 s); stopped on leaving."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "connector_portal.wsgi", *args,
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"{url}/healthz", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)

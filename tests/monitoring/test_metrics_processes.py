@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import free_port
+from tests.processes import gunicorn_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-token-0123456789"
@@ -39,28 +38,12 @@ def test_api_answers_are_summed_over_every_worker(tmp_path):
                DJANGO_SETTINGS_MODULE="connector_portal.settings")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
                    check=True, timeout=120)
-    port = free_port()
-    server = subprocess.Popen(
-        # Workers replaced every 10 requests: the 30 answers are surely spread over several
-        # processes, some gone by the time of the scrape (their counts must still add up).
-        [sys.executable, "-m", "gunicorn", "connector_portal.wsgi", "--workers", "2",
-         "--max-requests", "10", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+    # Workers replaced every 10 requests: the 30 answers are surely spread over several
+    # processes, some gone by the time of the scrape (their counts must still add up).
+    with gunicorn_serving(env, "--workers", "2", "--max-requests", "10") as base:
         for _ in range(30):
             assert requests.get(f"{base}/api/v1/clients/", timeout=10).status_code == 401
-
         scraped = [unauthorized_answers(base) for _ in range(8)]
-    finally:
-        server.terminate()
-        server.wait(10)
 
     assert scraped == [30.0] * 8
     writers = {path.stem.rsplit("_", 1)[-1] for path in metrics_dir.glob("counter_*.db")}
