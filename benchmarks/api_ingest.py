@@ -43,7 +43,7 @@ def batches(count: int, run: str) -> list[bytes]:
                         "first_name": "Ana",
                         "last_name": f"Lopez {i}",
                         "email": f"ana.{run}.{b}.{i}@example.com",
-                        "phone": f"+1555{b % 1000:03d}{i:04d}",
+                        "phone": f"+1212{200 + b % 800:03d}{i:04d}",
                         "updated_at": "2026-11-26T10:00:00Z",
                     }
                     for i in range(BATCH)

@@ -55,7 +55,7 @@ PARTNER_PROSPECTS = [
         "first_name": "Maria",
         "last_name": "Gomez",
         "email": "maria.gomez@example.com",
-        "phone": "+15551230001",
+        "phone": "+12125550001",
         "staff_owner": {"external_id": "AC-10"},
         "lead_source": {"external_id": "ACLS-2", "name": "Facebook Ad"},
         "updated_at": "2026-11-20T09:00:00+00:00",

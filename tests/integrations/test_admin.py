@@ -9,7 +9,15 @@ from django.contrib import admin
 from django.db import connection
 from django.urls import reverse
 
-from integrations.models import ApiKey, AuditEntry, Integration, LogEntry, Member, Prospect
+from integrations.models import (
+    ApiKey,
+    AuditEntry,
+    ExternalLink,
+    Integration,
+    LogEntry,
+    Member,
+    Prospect,
+)
 from integrations.services.launch import (
     api_key_issue,
     hash_api_key,
@@ -265,3 +273,66 @@ def test_prospect_search_by_email_or_id_reads_through_indexes(db, term):
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_seqscan")
     assert "Index Cond" in plan and "Filter" not in plan and "Seq Scan" not in plan, plan
+
+
+def _record_form(**changes: str) -> dict:
+    data = {
+        "first_name": "Ana", "last_name": "Lopez", "email": "", "phone": "", "birth_date": "",
+        "gender": "", "address": "{}", "notes": "",
+        "links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"phone": "555-1234"}, "phone", "Not a valid phone number."),
+        ({"email": "ana@"}, "email", "Enter a valid email address."),
+        ({"address": '{"country": "Ä1"}'}, "address", "Use a 2-letter ISO code."),
+        ({"address": "[1]", "phone": "2125550123"}, "address", "Must be an object."),
+        ({"first_name": "Ana\x00"}, "first_name", "Null characters are not allowed."),
+    ],
+)
+def test_the_record_form_holds_support_staff_to_the_apis_rules(
+    admin_client, changes, field, message
+):
+    record = Prospect.objects.create(client=ClientFactory(), first_name="Ana")
+    url = reverse("admin:integrations_prospect_change", args=[record.pk])
+    response = admin_client.post(url, _record_form(**changes))
+    assert response.status_code == 200
+    assert message in response.context["adminform"].form.errors[field]
+    record.refresh_from_db()
+    assert (record.phone, record.email, record.address) == ("", "", {})
+
+
+def test_the_record_form_stores_values_as_the_api_would(admin_client):
+    record = Prospect.objects.create(client=ClientFactory(), first_name="Ana")
+    url = reverse("admin:integrations_prospect_change", args=[record.pk])
+    response = admin_client.post(url, _record_form(
+        first_name="\u200bAna", phone="(212) 555-0123", email="Ana@Example.COM",
+        address='{"country": "us"}', birth_date="0001-01-01",
+    ))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record.refresh_from_db()
+    assert (record.first_name, record.phone, record.email) == (
+        "Ana", "+12125550123", "ana@example.com"
+    )
+    assert record.address == {"country": "US"} and str(record.birth_date) == "0001-01-01"
+
+
+@pytest.mark.parametrize("bad", ["\u200bWS", "a/b", "a\tb"])
+def test_an_external_id_edited_in_the_admin_follows_the_rule(admin_client, bad):
+    record = Prospect.objects.create(client=ClientFactory(), first_name="Ana")
+    integration = IntegrationFactory(client_id=record.client_id)
+    link = ExternalLink.objects.create(
+        integration=integration, kind="prospect", external_id="P1", prospect=record
+    )
+    url = reverse("admin:integrations_externallink_change", args=[link.pk])
+    response = admin_client.post(url, {
+        "integration": integration.pk, "kind": "prospect", "external_id": bad,
+        "prospect": record.pk, "member": "",
+    })
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert link.external_id == "P1"

@@ -31,7 +31,7 @@ from integrations.webhooks.signing import generate_secret
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 from tests.sync.receiver import WebhookReceiver
 
-EMAIL, PHONE, FIRST, LAST = "erin.vale@example.org", "+15550107788", "Erinna", "Valeworth"
+EMAIL, PHONE, FIRST, LAST = "erin.vale@example.org", "+12125550188", "Erinna", "Valeworth"
 PERSON = {"first_name": FIRST, "last_name": LAST, "email": EMAIL, "phone": PHONE,
           "notes": f"Called {FIRST} twice", "address": {"city": "Lyon", "line1": "4 rue Vale"}}
 

@@ -43,7 +43,7 @@ EVENT_EXAMPLE = {
         "first_name": "Ana",
         "last_name": "Lopez",
         "email": "ana@example.com",
-        "phone": "+15551234567",
+        "phone": "+12125551234",
         "birth_date": None,
         "gender": "",
         "address": {},

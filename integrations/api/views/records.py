@@ -36,7 +36,7 @@ PROSPECT_EXAMPLE = {
     "first_name": "Ana",
     "last_name": "Lopez",
     "email": "ana@example.com",
-    "phone": "+15551234567",
+    "phone": "+12125551234",
     "staff_owner": {"external_id": "E42", "email": "sam@club.com", "name": "Sam Ortiz"},
     "lead_source": {"external_id": "LS7", "name": "Facebook ad"},
     "updated_at": "2026-11-26T10:00:00Z",
@@ -54,8 +54,8 @@ MEMBER_EXAMPLE = {
 }
 
 
-def _external_id_check(external_id: str) -> None:
-    problem = external_id_problem(external_id)
+def _external_id_check(external_id: str, *, stored: bool = False) -> None:
+    problem = external_id_problem(external_id, stored=stored)
     if problem:
         raise ValidationProblem(
             "Invalid external_id.", errors=[{"field": "external_id", "message": problem}]
@@ -63,8 +63,9 @@ def _external_id_check(external_id: str) -> None:
 
 
 def _linked_record(integration: Any, kind: str, external_id: str) -> Any:
-    """The record this partner knows by `external_id`; 404 when there is none."""
-    _external_id_check(external_id)
+    """The record this partner knows by `external_id`; 404 when there is none. Any id a
+    record may have been stored with is looked up (one from before the rule too)."""
+    _external_id_check(external_id, stored=True)
     link = (
         ExternalLink.objects.select_related(kind)
         .filter(integration=integration, kind=kind, external_id=external_id)

@@ -11,12 +11,7 @@ from rest_framework.response import Response
 from integrations.api.base import PartnerApi, keyset_page
 from integrations.api.problems import ValidationProblem
 from integrations.api.schema import CLIENT_ID, CURSOR, LIMIT, READ_ERRORS, WRITE_ERRORS, errors
-from integrations.records.values import (
-    FieldError,
-    email_value,
-    external_id_value,
-    string_value,
-)
+from integrations.records.rosters import LEAD_SOURCE_FIELDS, STAFF_FIELDS, roster_entries
 from mappings.models import MappingStatus, RemoteLeadSource, RemoteStaff
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 
@@ -113,58 +108,12 @@ def _roster_items(data: Any, key: str, limit: int) -> list:
     return data[key]
 
 
-def _active(item: dict, field: str, problems: list[FieldError]) -> bool:
-    value = item.get("active", True)
-    if not isinstance(value, bool):
-        problems.append({"field": field, "message": "Must be true or false."})
-    return value is not False
-
-
 def roster_validate(data: Any, *, key: str, limit: int, fields: dict) -> list[dict]:
     """Every entry normalized, or a 400 listing every bad field and duplicate."""
-    items = _roster_items(data, key, limit)
-    problems: list[FieldError] = []
-    out: list[dict] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        at = f"{key}[{index}]."
-        if not isinstance(item, dict):
-            problems.append({"field": at[:-1], "message": "Must be an object."})
-            continue
-        entry: dict[str, Any] = {
-            "external_id": external_id_value(item.get("external_id"), at + "external_id", problems)
-        }
-        for name, normalize in fields.items():
-            entry[name] = normalize(item.get(name), at + name, problems) or ""
-        entry["active"] = _active(item, at + "active", problems)
-        ext = entry["external_id"]
-        if ext is not None and ext in seen:
-            problems.append(
-                {"field": at + "external_id", "message": f"Duplicate of {key}[{seen[ext]}]."}
-            )
-        if ext is not None:
-            seen.setdefault(ext, index)
-        out.append(entry)
+    entries, problems = roster_entries(_roster_items(data, key, limit), key=key, fields=fields)
     if problems:
         raise ValidationProblem("See errors for each invalid field.", errors=problems)
-    return out
-
-
-STAFF_FIELDS = {
-    "first_name": lambda v, f, e: string_value(v, f, e, 100),
-    "last_name": lambda v, f, e: string_value(v, f, e, 100),
-    "email": email_value,
-}
-
-
-def _required_name(value: Any, field: str, problems: list[FieldError]) -> str | None:
-    name = string_value(value, field, problems, 100)
-    if name == "":
-        problems.append({"field": field, "message": "Required."})
-    return name
-
-
-LEAD_SOURCE_FIELDS = {"name": _required_name}
+    return entries
 
 
 def staff_render(remote: RemoteStaff) -> dict:
