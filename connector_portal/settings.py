@@ -231,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.api.schema.bodies_required",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "integrations.models.choices.MemberStatus",
         "MappingStatusEnum": "mappings.models.staff.MappingStatus",

@@ -28,7 +28,7 @@ from integrations.models import IdempotencyRecord, Platform
 KEEP_FOR = dt.timedelta(hours=24)
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 PURGE_EVERY_SECONDS = 600
-KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 _last_purge = 0.0
 
 
@@ -118,7 +118,7 @@ def idempotent_run(
     `raw_fingerprint`: the body's bytes fingerprinted as before answers were kept by the
     parsed body, so a retry across the upgrade still finds its answer (for KEEP_FOR after it).
     """
-    if not KEY_RE.match(key):
+    if not KEY_RE.fullmatch(key):
         raise ValidationProblem(
             "Invalid Idempotency-Key.",
             errors=[{"field": "Idempotency-Key", "message": "1-255 visible ASCII characters."}],

@@ -76,18 +76,23 @@ def char_class(chars: str) -> str:
     return "".join(rf"\u{a:04x}" + (rf"-\u{b:04x}" if b > a else "") for a, b in ranges)
 
 
-# The schema's patterns (integrations/api/serializers.py), which the checks below apply.
-_NOT_TEXT = r"\x00\ud800-\udfff"  # NUL, and lone surrogates (not Unicode text)
+# The schema's patterns (integrations/api/body_schema.py), which the checks below apply. Each
+# ends with `$(?!\n)`: the end of the string in ECMA-262 (OpenAPI's dialect) and in Python,
+# whose `$` alone also matches before a final newline ("P1\n" is no external id).
+END = r"$(?!\n)"
+# NUL. Lone surrogates are not Unicode text either, but no pattern can name them (a JSON
+# schema validator's regex engine takes Unicode scalar values only): text_problem refuses them.
+_NOT_TEXT = r"\x00"
 _CONTROL = r"\x00-\x1f\x7f-\x9f"
 _TRIM = char_class(TRIMMED)
-TEXT_PATTERN = f"^[^{_NOT_TEXT}]*$"
-NONBLANK_PATTERN = f"^[^{_NOT_TEXT}]*[^{_TRIM}{_NOT_TEXT}][^{_NOT_TEXT}]*$"
-BLANK_PATTERN = f"^[{_TRIM}]*$"
-_ID_END = rf"[^{_TRIM}/{_CONTROL}\ud800-\udfff]"
-EXTERNAL_ID_PATTERN = rf"^{_ID_END}(?:[^/{_CONTROL}\ud800-\udfff]*{_ID_END})?$"
-COUNTRY_PATTERN = f"^(?:[A-Za-z]{{2}}|[{_TRIM}]*)$"
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_TIME = r"[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+TEXT_PATTERN = f"^[^{_NOT_TEXT}]*{END}"
+NONBLANK_PATTERN = f"^[^{_NOT_TEXT}]*[^{_TRIM}{_NOT_TEXT}][^{_NOT_TEXT}]*{END}"
+BLANK_PATTERN = f"^[{_TRIM}]*{END}"
+_ID_END = rf"[^{_TRIM}/{_CONTROL}]"
+EXTERNAL_ID_PATTERN = rf"^{_ID_END}(?:[^/{_CONTROL}]*{_ID_END})?{END}"
+COUNTRY_PATTERN = f"^(?:[A-Za-z]{{2}}|[{_TRIM}]*){END}"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + END
+_TIME = r"[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})" + END
 # From EARLIEST_CHANGE_YEAR (1900) on, as the schema says it; the check gives its own message.
 DATE_TIME_PATTERN = r"^(?:19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}" + _TIME
 _DATE = re.compile(DATE_PATTERN)
@@ -206,7 +211,7 @@ def date_value(value: Any, field: str, errors: list[FieldError]) -> dt.date | ob
     if value is None:
         return None
     try:
-        if not isinstance(value, str) or not _DATE.match(value):
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -220,7 +225,7 @@ def datetime_value(value: Any, field: str, errors: list[FieldError]) -> dt.datet
     if value is None:
         return None
     try:
-        if not isinstance(value, str) or not _DATE_TIME.match(value):
+        if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
             raise ValueError
         parsed = dt.datetime.fromisoformat(value.upper())
     except ValueError:

@@ -262,3 +262,13 @@ def test_names_of_invisible_characters_are_empty(api, receiver):
         format="json",
     )
     assert staff.status_code == 400
+
+
+def test_a_put_naming_a_record_that_does_not_exist_is_404_naming_the_field(api, receiver):
+    unknown = "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5"
+    response = api.put(f"{BASE}/prospects/P1", {**ANA, "connector_id": unknown}, format="json")
+    assert response.status_code == 404
+    assert [e["field"] for e in response.json()["errors"]] == ["connector_id"]
+    response = api.put(f"{BASE}/members/M1", {**ANA, "prospect_external_id": "P9"}, format="json")
+    assert response.status_code == 404
+    assert [e["field"] for e in response.json()["errors"]] == ["prospect_external_id"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email as django_validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from integrations.records import values
 from integrations.records.values import phone_value, validate_email
 from mappings.matching.names import phone_e164
 
@@ -80,3 +83,47 @@ def test_the_domain_cache_keeps_djangos_verdict(value):
 @given(value=st.emails() | st.text(max_size=40).map(lambda t: f"x@{t}"))
 def test_the_domain_cache_agrees_with_django_on_any_address(value):
     assert _verdict(validate_email, value) == _verdict(django_validate_email, value)
+
+
+# The schema's patterns are the checks: what one takes, the other takes (Python's `re.search`,
+# as JSON schema validators read a pattern; ECMA-262 reads these the same way).
+ids = st.text(max_size=8) | st.from_regex(values.EXTERNAL_ID_PATTERN) | st.sampled_from(
+    ["WS", " WS", "WS\n", "a/b", "\u200bx", "x\u00ad", "a\x85b", "é", "A B"]
+)
+
+
+@settings(max_examples=1000)
+@given(value=ids)
+def test_the_external_id_pattern_is_the_external_id_check(value):
+    assert bool(re.search(values.EXTERNAL_ID_PATTERN, value)) == (
+        values.external_id_problem(value) is None
+    )
+
+
+@settings(max_examples=500)
+@given(value=st.text(max_size=6) | st.sampled_from(["\u200b", " \ufeff", "a\x00", "\n"]))
+def test_the_text_patterns_are_the_text_checks(value):
+    errors: list = []
+    taken = values.string_value(value, "f", errors, 100)
+    assert bool(re.search(values.TEXT_PATTERN, value)) == (not errors)
+    assert bool(re.search(values.NONBLANK_PATTERN, value)) == bool(taken)
+    assert bool(re.search(values.BLANK_PATTERN, value)) == (taken == "")
+
+
+@pytest.mark.parametrize(
+    ("value", "taken"),
+    [("2024-01-01T10:00:00Z", True), ("1900-01-01T00:00:00+14:00", True),
+     ("1899-12-31T23:59:59Z", False), ("2024-01-01T10:00:00Z\n", False),
+     ("2024-01-01T10:00:00", False), ("2024-01-01", False)],
+)
+def test_the_date_time_pattern_says_what_is_taken(value, taken):
+    assert bool(re.search(values.DATE_TIME_PATTERN, value)) == taken
+    errors: list = []
+    values.datetime_value(value, "updated_at", errors)
+    assert (not errors) == taken
+
+
+def test_the_earliest_year_of_the_pattern_is_the_checks():
+    year = values.EARLIEST_CHANGE_YEAR
+    assert re.search(values.DATE_TIME_PATTERN, f"{year}-01-01T00:00:00Z")
+    assert not re.search(values.DATE_TIME_PATTERN, f"{year - 1}-12-31T23:59:59Z")

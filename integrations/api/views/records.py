@@ -12,13 +12,14 @@ from rest_framework.response import Response
 from integrations.api import serializers as s
 from integrations.api.base import PartnerApi, require_kind, require_sends
 from integrations.api.idempotency import idempotent_response
-from integrations.api.problems import Conflict, ValidationProblem
+from integrations.api.problems import Conflict, ReferenceNotFound, ValidationProblem
 from integrations.api.schema import (
     CLIENT_ID,
     EXTERNAL_ID,
     IDEMPOTENCY_KEY,
     POST_ERRORS,
     READ_ERRORS,
+    STORED_EXTERNAL_ID,
     VALIDATION_EXAMPLE,
     WRITE_ERRORS,
     errors,
@@ -93,9 +94,10 @@ class RecordUpsertApi(PartnerApi):
         [result] = records_ingest(integration=integration, kind=self.kind, records=[record])
         ingest_counted(kind=self.kind, statuses=[result.status], batch=False)
         if result.status == "error":
-            raise (Conflict if result.code == "conflict" else ValidationProblem)(
-                "The record was not stored.", errors=result.errors
+            problem = {"conflict": Conflict, "not_found": ReferenceNotFound}.get(
+                result.code, ValidationProblem
             )
+            raise problem("The record was not stored.", errors=result.errors)
         [body] = records_render(integration=integration, kind=self.kind, records=[result.record])
         return Response(body, status=201 if result.status == "created" else 200)
 
@@ -233,7 +235,7 @@ def _detail_schema(kind: str, out: type, example: dict) -> Any:
         summary=f"Get a {kind} by your external_id",
         description=f"The stored {kind}, in your ids.",
         tags=[f"{kind.capitalize()}s"],
-        parameters=[CLIENT_ID, EXTERNAL_ID],
+        parameters=[CLIENT_ID, STORED_EXTERNAL_ID],
         responses={200: out, **errors(*READ_ERRORS)},
         examples=[
             OpenApiExample(
@@ -255,7 +257,7 @@ def _erase_schema(kind: str) -> Any:
             "creates a new record."
         ),
         tags=[f"{kind.capitalize()}s"],
-        parameters=[CLIENT_ID, EXTERNAL_ID],
+        parameters=[CLIENT_ID, STORED_EXTERNAL_ID],
         request=None,
         responses={204: None, **errors(*READ_ERRORS)},
     )

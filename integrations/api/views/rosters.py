@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from integrations.api import body_schema as b
 from integrations.api.base import PartnerApi, keyset_page
 from integrations.api.problems import ValidationProblem
 from integrations.api.schema import CLIENT_ID, CURSOR, LIMIT, READ_ERRORS, WRITE_ERRORS, errors
@@ -21,29 +22,32 @@ MAX_LEAD_SOURCES = 10_000
 
 class StaffInSerializer(serializers.Serializer):
     # Names and email may be null, as on records: null is stored as empty (STAFF_FIELDS).
-    external_id = serializers.CharField(min_length=1, max_length=100)
-    first_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
-    last_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
-    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+    external_id = b.field(b.EXTERNAL_ID, required=True, help_text=b.EXTERNAL_ID_WORDS)
+    first_name = b.field(b.text(100), null=True)
+    last_name = b.field(b.text(100), null=True)
+    email = b.field(b.or_blank(b.EMAIL), null=True)
     active = serializers.BooleanField(required=False, default=True)
 
 
+UNIQUE_WORDS = "At most {most:,}, no external_id twice (a 400 otherwise, nothing stored)."
+
+
 class StaffRosterInSerializer(serializers.Serializer):
-    staff = StaffInSerializer(many=True, max_length=MAX_STAFF)  # type: ignore[call-arg]
+    staff = StaffInSerializer(  # type: ignore[call-arg]
+        many=True, max_length=MAX_STAFF, help_text=UNIQUE_WORDS.format(most=MAX_STAFF)
+    )
 
 
 class LeadSourceInSerializer(serializers.Serializer):
-    external_id = serializers.CharField(min_length=1, max_length=100)
-    name = serializers.CharField(min_length=1, max_length=100)
+    external_id = b.field(b.EXTERNAL_ID, required=True, help_text=b.EXTERNAL_ID_WORDS)
+    name = b.field(b.nonblank(100), required=True)
     active = serializers.BooleanField(required=False, default=True)
 
 
 class LeadSourceRosterInSerializer(serializers.Serializer):
-    lead_sources = LeadSourceInSerializer(many=True, max_length=MAX_LEAD_SOURCES)  # type: ignore[call-arg]
+    lead_sources = LeadSourceInSerializer(  # type: ignore[call-arg]
+        many=True, max_length=MAX_LEAD_SOURCES, help_text=UNIQUE_WORDS.format(most=MAX_LEAD_SOURCES)
+    )
 
 
 class RosterCountsSerializer(serializers.Serializer):
