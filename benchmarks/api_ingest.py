@@ -58,7 +58,8 @@ def _record(run: str, b: int, i: int, n: int) -> dict:
         "first_name": "Ana",
         "last_name": f"Lopez {i if NAMESAKES else n}",
         "email": f"ana.{run}.{b}.{i}@example.com",
-        "phone": f"+1{2_000_000_000 + n}",  # NANP, one per record of the process
+        # A valid NANP number (the API takes no other), one per record of the process.
+        "phone": f"+1212{200 + n // 10000 % 800:03d}{n % 10000:04d}",
         "updated_at": "2026-11-26T10:00:00Z",
     }
 

@@ -154,11 +154,16 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/integrations/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-# Login throttling: lock an account + address after repeated failures.
+# Login throttling: an account at one address is locked after AXES_FAILURE_LIMIT failures,
+# the account everywhere after AXES_ACCOUNT_FAILURE_LIMIT from any addresses (integrations/web/
+# auth.py: the order of AXES_LOCKOUT_PARAMETERS is the handler's), for AXES_COOLOFF_TIME.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "integrations.web.auth.AccountLimitHandler"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "integrations.web.auth.login_username"
 AXES_ENABLED = not env_bool("CONNECTOR_DISABLE_AXES")
 AXES_LOCKOUT_CALLABLE = "integrations.web.auth.locked_out"
 
@@ -226,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.api.schema.bodies_required",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "integrations.models.choices.MemberStatus",
         "MappingStatusEnum": "mappings.models.staff.MappingStatus",

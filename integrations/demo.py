@@ -56,7 +56,7 @@ PARTNER_PROSPECTS: list[dict[str, Any]] = [
         "first_name": "Maria",
         "last_name": "Gomez",
         "email": "maria.gomez@example.com",
-        "phone": "+15551230001",
+        "phone": "+12125550001",
         "staff_owner": {"external_id": "AC-10"},
         "lead_source": {"external_id": "ACLS-2", "name": "Facebook Ad"},
         "updated_at": "2026-11-20T09:00:00+00:00",
@@ -77,7 +77,7 @@ PARTNER_PROSPECTS: list[dict[str, Any]] = [
         "first_name": "MARIA",
         "last_name": "GOMEZ",
         "email": "maria.gomez@example.com",
-        "phone": "+15551230001",
+        "phone": "+12125550001",
         "updated_at": "2026-11-23T11:00:00+00:00",
     },
 ]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -42,3 +48,22 @@ def http_ready(url: str, *, headers: dict | None = None, seconds: float = 90) ->
             if time.monotonic() > deadline:
                 raise AssertionError(f"{url} did not answer within {seconds} s: {error}") from None
             time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env: dict[str, str], *args: str) -> Iterator[str]:
+    """gunicorn serving the Connector with `env` and gunicorn's `args`: its URL once it
+    answers `/healthz`; stopped on leaving."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "connector_portal.wsgi", *args,
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        http_ready(f"{url}/healthz")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -27,6 +27,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import phonenumbers
 from eval_names import FIRST, LAST, NICKNAMES, cosmetic, slug, typo, weighted
 
 SEED = 20261202
@@ -74,8 +75,12 @@ class Human:
 
 
 def _phone(rng: random.Random, region: str) -> str:
-    _, _, prefixes, digits = PLANS[region]
-    return rng.choice(prefixes) + "".join(str(rng.randint(0, 9)) for _ in range(digits))
+    """A valid number (phonenumbers' `is_valid_number`, as the Connector takes them)."""
+    cc, _, prefixes, digits = PLANS[region]
+    while True:
+        number = rng.choice(prefixes) + "".join(str(rng.randint(0, 9)) for _ in range(digits))
+        if phonenumbers.is_valid_number(phonenumbers.parse(f"+{cc}{number}")):
+            return number
 
 
 def written(rng: random.Random, number: str, region: str, *, stored: bool = False) -> str:

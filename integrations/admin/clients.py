@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -148,6 +150,9 @@ OPTION_FIELDS = [
 
 
 class IntegrationAdminForm(forms.ModelForm):
+    # Plain text: the one URL check (`validate_options`) says what is wrong, in the words the
+    # client pages use, rather than a URLField's own.
+    base_url = forms.CharField(required=False, max_length=500, label="Base URL")
     new_credentials = forms.CharField(
         required=False,
         label="Credentials",
@@ -301,6 +306,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["platform"]
     actions = ["revoke"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # From save_model to response_add of the same request: the raw key lives nowhere else.
+        self._issued: WeakKeyDictionary[HttpRequest, str] = WeakKeyDictionary()
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
             return []
@@ -320,13 +330,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
         )
         obj.pk = issued.pk
         obj.__dict__.update({k: v for k, v in issued.__dict__.items() if not k.startswith("_")})
-        self.message_user(
-            request,
-            format_html(
-                "The new key, shown this once (only its hash is kept): <code>{}</code>", raw_key
-            ),
-            messages.WARNING,
-        )
+        self._issued[request] = raw_key
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """The new key, shown once in this page itself: never in a message (Django keeps those
+        in a cookie, signed but readable), the session or a log. Not cached: the admin's pages
+        are `never_cache`."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "key": obj,
+            "raw_key": self._issued.pop(request),
+            "title": "New API key",
+        }
+        return TemplateResponse(request, "admin/integrations/apikey_issued.html", context)
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:

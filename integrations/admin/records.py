@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from integrations.admin.paging import BigTableMixin
 from integrations.admin.people import people_of, person_cell
 from integrations.models import Change, Client, ExternalLink, Integration, Member, Prospect
 from integrations.records.shape import record_shape
+from integrations.records.values import MISSING, FieldError, external_id_problem
 from integrations.services.erasure import records_erase
 from integrations.services.people import records_merge
 from integrations.sync.journey import record_trace
@@ -38,6 +41,43 @@ RECORD_READONLY = [
 
 
 LINK_FIELDS = ["integration", "external_id", "created_at"]
+
+
+class RecordAdminForm(forms.ModelForm):
+    """The record's fields checked and normalized as the partner API and fetching do
+    (each field's `normalize`): what support staff save follows the same rules, and a value
+    they may not take is a field error on the form."""
+
+    kind = "prospect"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        errors: list[FieldError] = []
+        # As record_normalize: a phone is read in the country of the address as normalized.
+        fields = sorted(record_shape(self.kind).fields, key=lambda f: f.reads_region)
+        for field in fields:
+            name = field.attname  # type: ignore[attr-defined]
+            if name not in data or name in self.errors:
+                continue
+            address = data.get("address")
+            country = address.get("country") if isinstance(address, dict) else ""
+            region = country or settings.CONNECTOR_DEFAULT_PHONE_REGION
+            sent = None if data[name] is None else field.to_json(data[name])
+            normalized = field.normalize(sent, name, errors, region)
+            if normalized is not MISSING and normalized is not None:
+                data[name] = normalized
+        for error in errors:
+            self.add_error(error["field"].split(".")[0], error["message"])
+        return data
+
+
+class ExternalLinkAdminForm(forms.ModelForm):
+    def clean_external_id(self) -> str:
+        external_id = self.cleaned_data["external_id"]
+        problem = external_id_problem(external_id)
+        if problem:
+            raise forms.ValidationError(problem)
+        return external_id
 
 
 class ExternalLinkInline(admin.TabularInline):
@@ -234,8 +274,17 @@ def record_fieldsets(kind: str) -> list[Any]:
     return [*fieldsets, SYNC_FIELDSET]
 
 
+class ProspectAdminForm(RecordAdminForm):
+    kind = "prospect"
+
+
+class MemberAdminForm(RecordAdminForm):
+    kind = "member"
+
+
 @admin.register(Prospect)
 class ProspectAdmin(RecordAdmin):
+    form = ProspectAdminForm
     fieldsets = record_fieldsets("prospect")
 
 
@@ -247,11 +296,13 @@ class MemberAdmin(RecordAdmin):
     ]
     list_filter = ["status", "is_secondary", "client"]
     readonly_fields = [*RecordAdmin.readonly_fields, "prospect"]
+    form = MemberAdminForm
     fieldsets = record_fieldsets("member")
 
 
 @admin.register(ExternalLink)
 class ExternalLinkAdmin(BigTableMixin, admin.ModelAdmin):
+    form = ExternalLinkAdminForm
     list_display = ["external_id", "kind", "integration", "record", "created_at"]
     list_filter = ["kind", "integration__platform"]
     search_fields = ["=external_id"]

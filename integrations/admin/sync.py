@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import (
     Http404,
@@ -27,6 +28,7 @@ from integrations.models import (
     SyncRun,
     WebhookEndpoint,
 )
+from integrations.outbound import UrlNotAllowed, validate_saved_url
 from integrations.sync.delivery.resend import deliveries_discard, deliveries_retry
 from integrations.sync.inbound.fetch import SyncNowError, integration_for_sync, sync_now
 from integrations.sync.inbound.routing import feed_switch_lock
@@ -169,8 +171,26 @@ class SyncRunAdmin(BigTableMixin, admin.ModelAdmin):
                          for key, value in sorted((obj.counts or {}).items())) or "—"
 
 
+class WebhookEndpointAdminForm(forms.ModelForm):
+    # Plain text: the one URL check says what is wrong, as on the client pages and the API.
+    url = forms.CharField(max_length=500, label="URL")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            validate_saved_url(url)
+        except UrlNotAllowed as exc:
+            raise ValidationError(exc.message) from None
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointAdminForm
     list_display = ["integration", "url", "active", "updated_at"]
     list_filter = ["active"]
     list_select_related = ["integration__platform", "integration__client"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import sys
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.wsgi import LimitedStream
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
@@ -44,7 +46,8 @@ class PartnerApi(APIView):
 
 
 def body_size_check(request) -> None:
-    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (DRF itself would read any size)."""
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (DRF itself would read any size),
+    whether it declares its length or comes in chunks."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -52,10 +55,27 @@ def body_size_check(request) -> None:
         length = 0
     if limit is not None and length > limit:
         raise PayloadTooLarge(f"The request body is over {limit} bytes.")
+    chunked = _chunked_body_unwrap(request._request, limit)
     try:
-        request._request.body  # noqa: B018 - reading it here applies Django's own size check
+        body = request._request.body  # Django reads one byte past the limit, and stops there
     except RequestDataTooBig as exc:
         raise PayloadTooLarge(f"The request body is over {limit} bytes.") from exc
+    if chunked:
+        request.META["CONTENT_LENGTH"] = str(len(body))  # DRF reads only a declared length
+
+
+def _chunked_body_unwrap(django_request: Any, limit: int | None) -> bool:
+    """A body sent in chunks (`Transfer-Encoding: chunked`, no Content-Length; the server has
+    joined them) is read from the server's own stream, at most a byte past the limit: Django
+    reads a body only as far as the Content-Length says, so it was read as empty. Returns
+    whether it was such a body."""
+    meta = django_request.META
+    encoding = meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if meta.get("CONTENT_LENGTH") or "chunked" not in encoding:
+        return False
+    most = sys.maxsize if limit is None else limit + 1
+    django_request._stream = LimitedStream(meta["wsgi.input"], most)
+    return True
 
 
 def require_sends(integration: Integration, kind: str) -> None:
@@ -90,11 +110,16 @@ def require_receives(integration: Integration) -> None:
         )
 
 
+def ascii_digits(text: str) -> bool:
+    """Only 0-9 (`str.isdigit` also takes '²', which `int` refuses, and `int` takes '٣')."""
+    return text.isascii() and text.isdigit()
+
+
 def limit_param(request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not ascii_digits(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationProblem(
             "Invalid limit.",
             errors=[{"field": "limit", "message": f"An integer from 1 to {MAX_LIMIT}."}],
@@ -109,7 +134,7 @@ def page_cursor_decode(request) -> int:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         tag, _, value = text.partition(".")
-        if tag != "p1" or not value.isdigit() or int(value) >= 2**63:
+        if tag != "p1" or not ascii_digits(value) or int(value) >= 2**63:
             raise ValueError
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:

@@ -2,19 +2,22 @@
 
 The first request with a key runs and its answer is kept for 24 hours; a retry with the same
 key and body gets that answer again (`Idempotent-Replayed: true`); the same key with another
-body is 422; a retry while the first is still running is 409. A claim whose request died
-(no answer after CLAIM_TIMEOUT) may be taken over.
+body is 422. Bodies are compared as JSON, not as bytes: the same JSON with other whitespace or
+its keys in another order is the same body; a retry while the first is still running is 409.
+A claim whose request died (no answer after CLAIM_TIMEOUT) may be taken over.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import time
 from collections.abc import Callable
 from typing import Any, cast
 
+import orjson
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
@@ -25,7 +28,7 @@ from integrations.models import IdempotencyRecord, Platform
 KEEP_FOR = dt.timedelta(hours=24)
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 PURGE_EVERY_SECONDS = 600
-KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 _last_purge = 0.0
 
 
@@ -41,8 +44,17 @@ class KeyInUse(Conflict):
     wait = 1
 
 
-def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
-    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+def request_fingerprint(*, method: str, path: str, body: Any) -> str:
+    """What identifies a request: its method, path and parsed JSON body (keys sorted)."""
+    try:
+        canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # what orjson does not write (a lone surrogate): the standard library
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return _fingerprint(method=method, path=path, raw=canonical)
+
+
+def _fingerprint(*, method: str, path: str, raw: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + raw).hexdigest()
 
 
 def idempotency_records_purge(*, older_than: dt.timedelta = KEEP_FOR) -> int:
@@ -71,7 +83,9 @@ def _claim(*, platform: Platform, key: str, fingerprint: str) -> IdempotencyReco
         return None
 
 
-def _existing(*, platform: Platform, key: str, fingerprint: str) -> IdempotencyRecord | None:
+def _existing(
+    *, platform: Platform, key: str, fingerprint: str, raw_fingerprint: str = ""
+) -> IdempotencyRecord | None:
     """The kept record for the key, or None when it had expired (then it is gone)."""
     record = IdempotencyRecord.objects.filter(platform=platform, key=key).first()
     if record is None:
@@ -81,7 +95,7 @@ def _existing(*, platform: Platform, key: str, fingerprint: str) -> IdempotencyR
     if now - record.created_at > KEEP_FOR or abandoned:
         record.delete()
         return None
-    if record.request_fingerprint != fingerprint:
+    if record.request_fingerprint not in (fingerprint, raw_fingerprint):
         raise KeyReused(
             "This Idempotency-Key was used with a different request body.",
             errors=[{"field": "Idempotency-Key", "message": "Reused with another body."}],
@@ -97,9 +111,14 @@ def idempotent_run(
     key: str,
     fingerprint: str,
     run: Callable[[], tuple[int, Any]],
+    raw_fingerprint: str = "",
 ) -> tuple[int, Any, bool]:
-    """(status, body, replayed): the first answer for this key, or `run()`'s, kept."""
-    if not KEY_RE.match(key):
+    """(status, body, replayed): the first answer for this key, or `run()`'s, kept.
+
+    `raw_fingerprint`: the body's bytes fingerprinted as before answers were kept by the
+    parsed body, so a retry across the upgrade still finds its answer (for KEEP_FOR after it).
+    """
+    if not KEY_RE.fullmatch(key):
         raise ValidationProblem(
             "Invalid Idempotency-Key.",
             errors=[{"field": "Idempotency-Key", "message": "1-255 visible ASCII characters."}],
@@ -109,7 +128,9 @@ def idempotent_run(
         record = _claim(platform=platform, key=key, fingerprint=fingerprint)
         if record is not None:
             break
-        kept = _existing(platform=platform, key=key, fingerprint=fingerprint)
+        kept = _existing(
+            platform=platform, key=key, fingerprint=fingerprint, raw_fingerprint=raw_fingerprint
+        )
         if kept is not None:
             return cast(int, kept.response_status), kept.response_body, True
     else:
@@ -133,9 +154,13 @@ def idempotent_response(request: Any, run: Callable[[], tuple[int, Any]]) -> Res
     if key is None:
         status, body = run()
         return Response(body, status=status)
-    fingerprint = request_fingerprint(method="POST", path=request.path, body=request.body)
+    fingerprint = request_fingerprint(method="POST", path=request.path, body=request.data)
     status, body, replayed = idempotent_run(
-        platform=request.auth.platform, key=key, fingerprint=fingerprint, run=run
+        platform=request.auth.platform,
+        key=key,
+        fingerprint=fingerprint,
+        run=run,
+        raw_fingerprint=_fingerprint(method="POST", path=request.path, raw=request.body),
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return Response(body, status=status, headers=headers)

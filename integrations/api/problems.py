@@ -66,6 +66,15 @@ class OptionNotAllowed(Problem):
         )
 
 
+class ReferenceNotFound(Problem):
+    """A record the body names (by Connector id or the partner's id) does not exist: as a
+    missing record in the URL, 404, with the field that names it."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    slug = "reference-not-found"
+    title = "A record the request names does not exist"
+
+
 class Conflict(Problem):
     status_code = status.HTTP_409_CONFLICT
     slug = "conflict"

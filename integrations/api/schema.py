@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
+from integrations.api import body_schema as b
+from integrations.api.base import DEFAULT_LIMIT, MAX_LIMIT
 from integrations.api.problems import PROBLEM_CONTENT_TYPE
 from integrations.api.serializers import ProblemSerializer
+from integrations.records.values import END
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -22,10 +27,11 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 ERROR_WORDS = {
-    400: "Invalid request: every invalid field is listed in `errors`.",
+    400: "Invalid request: every invalid field, parameter or header is listed in `errors`.",
     401: "Missing, invalid or revoked API key.",
     403: "Not allowed by the integration options (`option` says which).",
-    404: "No such client for this partner (or no such record).",
+    404: "No such client for this partner, or no such record (in the URL, or one the body "
+    "names: `errors` says which field).",
     405: "Method not allowed.",
     406: "Not acceptable: this API answers JSON.",
     409: "Conflict.",
@@ -67,18 +73,45 @@ CLIENT_ID = OpenApiParameter(
     "client_id", str, OpenApiParameter.PATH, description="The Connector's id for the client."
 )
 EXTERNAL_ID = OpenApiParameter(
-    "external_id", str, OpenApiParameter.PATH, description="Your id for the record (1-100)."
+    "external_id", b.EXTERNAL_ID, OpenApiParameter.PATH, description=b.EXTERNAL_ID_WORDS
+)
+# Reading and erasing: by any id a record may be stored under (one from before the rule too).
+STORED_EXTERNAL_ID = OpenApiParameter(
+    "external_id", b.STORED_EXTERNAL_ID, OpenApiParameter.PATH,
+    description="Your id for the record (1-100 characters).",
 )
 LIMIT = OpenApiParameter(
-    "limit", int, OpenApiParameter.QUERY, required=False, description="1-1000, default 100."
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    OpenApiParameter.QUERY,
+    required=False,
+    description=f"1-{MAX_LIMIT}, default {DEFAULT_LIMIT}: 400 otherwise.",
 )
 CURSOR = OpenApiParameter(
-    "cursor", str, OpenApiParameter.QUERY, required=False, description="From `next`."
+    "cursor", b.PAGE_CURSOR, OpenApiParameter.QUERY, required=False,
+    description="Opaque: from `next`, as it is. Any other value is a 400.",
+)
+AFTER = OpenApiParameter(
+    "after", b.FEED_CURSOR, OpenApiParameter.QUERY, required=False,
+    description="The last `next_cursor` you processed, as it is; none for the oldest kept. "
+    "Any other value is a 400; one older than the events kept, a 410.",
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+" + END},
     OpenApiParameter.HEADER,
     required=False,
-    description="Retrying with the same key returns the first answer (kept 24 h).",
+    description="1-255 visible ASCII characters (400 otherwise). Retrying with the same key "
+    "and the same JSON (whatever its spacing or key order) returns the first answer (kept "
+    "24 h); with another body, 422; while the first still runs, 409.",
 )
+
+
+def bodies_required(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Every request body of the partner API is required (POSTPROCESSING_HOOKS): a PUT
+    without one is a 400, though no field of it is required alone."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return result

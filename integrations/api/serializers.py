@@ -12,6 +12,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from integrations.api import body_schema as b
 from integrations.models.fields import (
     RecordAddress,
     RecordChoice,
@@ -19,12 +20,11 @@ from integrations.models.fields import (
     RecordEmail,
     RecordField,
     RecordFlag,
+    RecordPhone,
 )
 from integrations.records.shape import record_shape
 from integrations.records.values import (
     ADDRESS_LIMITS,
-    EMAIL_MAX,
-    EXTERNAL_ID_MAX,
     LEAD_SOURCE_NAME_MAX,
     STAFF_NAME_MAX,
 )
@@ -48,58 +48,58 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-def _serializer(name: str, fields: dict[str, serializers.Field], doc: str) -> type:
-    return type(name, (serializers.Serializer,), {**fields, "__doc__": doc})
+def _serializer(name: str, fields: dict[str, serializers.Field], doc: str,
+                base: type = serializers.Serializer, **attrs: Any) -> type:
+    return type(name, (base,), {**fields, **attrs, "__doc__": doc})
 
 
 AddressSerializer = _serializer(
     "AddressSerializer",
     {
-        part: serializers.CharField(
-            max_length=limit, required=False, allow_blank=True, allow_null=True,
-            help_text="ISO 3166 code" if part == "country" else None,
-        )
+        part: b.field(b.COUNTRY if part == "country" else b.text(limit), null=True,
+                      help_text="An ISO 3166 code, 2 letters." if part == "country" else None)
         for part, limit in ADDRESS_LIMITS.items()
     },
     "A postal address; every part optional.",
 )
 
 
-class StaffRefSerializer(serializers.Serializer):
-    external_id = serializers.CharField(
-        max_length=EXTERNAL_ID_MAX, required=False, allow_null=True,
-        help_text="The staff id in your system.",
-    )
-    email = serializers.EmailField(
-        max_length=EMAIL_MAX, required=False, allow_blank=True, allow_null=True
-    )
-    name = serializers.CharField(
-        max_length=STAFF_NAME_MAX, required=False, allow_blank=True, allow_null=True
-    )
+class StaffRefSerializer(b.Rules):
+    """Your staff record: its external_id, or its email."""
+
+    rules = b.ref_rules("email", b.EMAIL)
+    external_id = b.field(b.EXTERNAL_ID, null=True, help_text="The staff id in your system.")
+    email = b.field(b.or_blank(b.EMAIL), null=True)
+    name = b.field(b.text(STAFF_NAME_MAX), null=True)
 
 
-class LeadSourceRefSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=EXTERNAL_ID_MAX, required=False, allow_null=True)
-    name = serializers.CharField(
-        max_length=LEAD_SOURCE_NAME_MAX, required=False, allow_blank=True, allow_null=True
-    )
+class LeadSourceRefSerializer(b.Rules):
+    """Your lead source: its external_id, or its name."""
+
+    rules = b.ref_rules("name", b.nonblank(LEAD_SOURCE_NAME_MAX))
+    external_id = b.field(b.EXTERNAL_ID, null=True)
+    name = b.field(b.text(LEAD_SOURCE_NAME_MAX), null=True)
 
 
 def _record_input(field: RecordField) -> serializers.Field:
     """The schema of a record field in a body: optional, and `null` (or "") clears it."""
-    common: dict[str, Any] = {"required": False, "help_text": field.help_text or None}  # type: ignore[attr-defined]
+    words = field.help_text or None  # type: ignore[attr-defined]
     if isinstance(field, RecordDate):
-        return serializers.DateField(allow_null=True, **common)
+        return b.field(b.DATE, null=True, help_text=words or b.DATE_WORDS)
     if isinstance(field, RecordFlag):
-        return serializers.BooleanField(**common)
+        return b.field({"type": "boolean"}, help_text=words)
     if isinstance(field, RecordAddress):
-        return AddressSerializer(allow_null=True, **common)
-    common.update(allow_blank=True, allow_null=True)
+        return AddressSerializer(required=False, allow_null=True, help_text=words)
     if isinstance(field, RecordChoice):
-        return serializers.ChoiceField(choices=[v for v, _ in field.choices or ()], **common)
+        return serializers.ChoiceField(
+            choices=[v for v, _ in field.choices or ()], required=False, allow_blank=True,
+            allow_null=True, help_text=words,
+        )
     if isinstance(field, RecordEmail):
-        return serializers.EmailField(max_length=field.input_limit, **common)
-    return serializers.CharField(max_length=field.input_limit, **common)
+        return b.field(b.or_blank(b.EMAIL), null=True, help_text=words)
+    if isinstance(field, RecordPhone):
+        return b.field(b.or_blank(b.PHONE), null=True, help_text=b.PHONE_WORDS)
+    return b.field(b.text(field.input_limit), null=True, help_text=words)
 
 
 def _record_output(field: RecordField) -> serializers.Field:
@@ -116,55 +116,69 @@ def _body_fields(kind: str) -> dict[str, serializers.Field]:
     fields: dict[str, serializers.Field] = {}
     for field in record_shape(kind).fields:
         fields[field.attname] = _record_input(field)  # type: ignore[attr-defined]
-    optional: dict[str, Any] = {"required": False, "allow_null": True}
     fields.update(
         staff_owner=StaffRefSerializer(
-            help_text="Your staff record; give external_id or email.", **optional
+            required=False, allow_null=True, help_text="Your staff record: external_id or email."
         ),
         lead_source=LeadSourceRefSerializer(
-            help_text="Your lead source; give external_id or name.", **optional
+            required=False, allow_null=True, help_text="Your lead source: external_id or name."
         ),
-        updated_at=serializers.DateTimeField(
-            help_text="Your change time; older than stored is ignored.", **optional
+        updated_at=b.field(
+            b.DATE_TIME, null=True,
+            help_text="Your change time; older than the stored one is ignored. "
+            + b.DATE_TIME_WORDS,
         ),
-        connector_id=serializers.UUIDField(
-            help_text="Link this external_id to an existing record.", **optional
+        connector_id=b.field(
+            b.UUID, null=True,
+            help_text="Link this external_id to an existing record (404 if there is none).",
         ),
     )
     if kind == "member":
-        fields["prospect_external_id"] = serializers.CharField(
-            max_length=EXTERNAL_ID_MAX, required=False, allow_null=True,
-            help_text="The prospect it converts.",
+        fields["prospect_external_id"] = b.field(
+            b.EXTERNAL_ID, null=True,
+            help_text="The prospect (your id) it converts (404 if you sent none by that id).",
         )
     return fields
 
 
 def _batch_item_fields(kind: str) -> dict[str, serializers.Field]:
-    external_id = serializers.CharField(min_length=1, max_length=EXTERNAL_ID_MAX)
+    external_id = b.field(b.EXTERNAL_ID, required=True, help_text=b.EXTERNAL_ID_WORDS)
     return {"external_id": external_id, **_body_fields(kind)}
 
 
-BODY_DOC = "A {kind}. Fields left out keep their stored value; null or \"\" clears one."
-ProspectBodySerializer = _serializer(
-    "ProspectBodySerializer", _body_fields("prospect"), BODY_DOC.format(kind="prospect")
+BODY_DOC = (
+    "A {kind}: first_name and last_name, or an email, or a phone. Fields left out keep their "
+    "stored value; null or \"\" clears one. Strings are trimmed of white space and invisible "
+    "characters, their limits counted as sent."
 )
-MemberBodySerializer = _serializer(
-    "MemberBodySerializer", _body_fields("member"), BODY_DOC.format(kind="member")
+
+
+def _body(name: str, fields: dict[str, serializers.Field], kind: str) -> type:
+    return _serializer(
+        name, fields, BODY_DOC.format(kind=kind), base=b.Rules, rules=b.IDENTITY_RULES
+    )
+
+
+ProspectBodySerializer = _body("ProspectBodySerializer", _body_fields("prospect"), "prospect")
+MemberBodySerializer = _body("MemberBodySerializer", _body_fields("member"), "member")
+ProspectBatchItemSerializer = _body(
+    "ProspectBatchItemSerializer", _batch_item_fields("prospect"), "prospect"
 )
-ProspectBatchItemSerializer = _serializer(
-    "ProspectBatchItemSerializer", _batch_item_fields("prospect"), BODY_DOC.format(kind="prospect")
+MemberBatchItemSerializer = _body(
+    "MemberBatchItemSerializer", _batch_item_fields("member"), "member"
 )
-MemberBatchItemSerializer = _serializer(
-    "MemberBatchItemSerializer", _batch_item_fields("member"), BODY_DOC.format(kind="member")
+BATCH_WORDS = (
+    f"Up to {MAX_BATCH} records, no external_id twice (a 400 for the whole request, nothing "
+    "stored). Each is checked alone: a bad record is its own result, with status error."
 )
 
 
 class ProspectBatchRequestSerializer(serializers.Serializer):
-    records = ProspectBatchItemSerializer(many=True, max_length=MAX_BATCH)  # type: ignore[operator]
+    records = ProspectBatchItemSerializer(many=True, max_length=MAX_BATCH, help_text=BATCH_WORDS)  # type: ignore[operator]
 
 
 class MemberBatchRequestSerializer(serializers.Serializer):
-    records = MemberBatchItemSerializer(many=True, max_length=MAX_BATCH)  # type: ignore[operator]
+    records = MemberBatchItemSerializer(many=True, max_length=MAX_BATCH, help_text=BATCH_WORDS)  # type: ignore[operator]
 
 
 class StaffRefOutSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from integrations.models import ExternalLink, Integration, Member, Prospect, WebhookEndpoint
 from integrations.models.logs import audit_record
-from integrations.outbound import validate_outbound_url
+from integrations.outbound import validate_saved_url
 from integrations.sync.inbound.routing import feed_switch_lock
 from integrations.webhooks.signing import generate_secret
 
@@ -55,7 +55,7 @@ def webhook_register(*, integration: Integration, url: str) -> tuple[WebhookEndp
 
     Raises integrations.outbound.UrlNotAllowed (a ValidationError) for an unsafe URL.
     """
-    validate_outbound_url(url)
+    validate_saved_url(url)
     feed_switch_lock(integration_id=integration.pk)  # from here on, events go to the webhook
     secret = generate_secret()
     endpoint, created = WebhookEndpoint.objects.update_or_create(

@@ -17,6 +17,13 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        """The user with this email, whatever its case (emails are stored lower-cased)."""
+        return self.get(email=(username or "").strip().lower())
+
+    async def aget_by_natural_key(self, username: str | None) -> User:
+        return await self.aget(email=(username or "").strip().lower())
+
     def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)
@@ -50,3 +57,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        # As create_user stores it, so the admin's forms do too (and login finds it).
+        self.email = self.email.strip().lower()

@@ -32,6 +32,7 @@ from integrations.outbound.url_policy import (
     address_problem,
     checked_addresses,
     validate_outbound_url,
+    validate_saved_url,
 )
 
 __all__ = [
@@ -52,4 +53,5 @@ __all__ = [
     "safe_request",
     "session",
     "validate_outbound_url",
+    "validate_saved_url",
 ]

@@ -126,7 +126,7 @@ def _read(
             status=status,
         )
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(host, status, max_bytes)
     chunks: list[bytes] = []
     size = 0
@@ -238,7 +238,7 @@ def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not '²', which isdigit() takes and float() not
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -9,6 +9,8 @@ import socket
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from urllib3.util import parse_url
 
 from integrations.outbound.errors import UrlNotAllowed
@@ -121,6 +123,17 @@ def validate_outbound_url(
         raise UrlNotAllowed("The address must start with https://.", host=host)
     if resolve and ip is None:
         _check_resolved(host, parse_url(url).port or 443, allow_loopback=allow_loopback)
+
+
+def validate_saved_url(url: str) -> None:
+    """The one check of a URL the Connector will call, wherever it is saved: client pages,
+    the support admin, launch commands, the webhook API. A well-formed http(s) URL first, then
+    `validate_outbound_url`; raises UrlNotAllowed, in the words every entry point shows."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise UrlNotAllowed("Enter the address as https://…") from None
+    validate_outbound_url(url)
 
 
 def _check_resolved(host: str, port: int, *, allow_loopback: bool) -> None:

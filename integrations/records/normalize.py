@@ -91,6 +91,9 @@ def _external_id(
         return values.external_id_value(
             None if body_id is MISSING else body_id, f"{prefix}external_id", errors
         )
+    # The id from the URL, or the platform's own for a fetched record: the same rule.
+    if values.external_id_value(external_id, f"{prefix}external_id", errors) is None:
+        return None
     if body_id is not MISSING and body_id != external_id:
         errors.append(
             {"field": f"{prefix}external_id", "message": "Differs from the id in the URL."}

@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+
+from mappings.matching.names import phone_e164
 
 FieldError = dict[str, str]
 Normalizer = Callable[[Any, str, list[FieldError]], Any]
@@ -29,6 +31,11 @@ EMAIL_MAX = 254
 STAFF_NAME_MAX = 200  # a staff reference's name
 LEAD_SOURCE_NAME_MAX = 100
 FUTURE_SKEW = dt.timedelta(hours=24)
+# The earliest change time taken (`updated_at`, as written): no record of a club changed
+# before 1900, so an earlier time is a placeholder (.NET's 0001-01-01, SQL Server's 1753-01-01)
+# that would make every real time look newer; and every time taken stays far from the edges
+# of what Python and both databases hold (0001-01-01T00:00+14:00 is a BC date in UTC).
+EARLIEST_CHANGE_YEAR = 1900
 # The parts of an address and their limits.
 ADDRESS_LIMITS = {
     "line1": 200,
@@ -39,6 +46,58 @@ ADDRESS_LIMITS = {
     "country": 2,
 }
 MISSING = object()  # "no usable value": the key is left out of the record
+
+
+def _trimmed_chars() -> str:
+    """What trimming takes off both ends of a string: white space and the Basic Multilingual
+    Plane's format characters (Unicode Cf: zero-width space and joiners, the byte-order mark,
+    bidirectional marks, the soft hyphen). Format characters beyond it are tags and the like
+    that belong to emoji and rare scripts, not stray invisible characters."""
+    return "".join(
+        ch
+        for ch in map(chr, range(0x10000))
+        if ch.isspace() or unicodedata.category(ch) == "Cf"
+    )
+
+
+TRIMMED = _trimmed_chars()
+
+
+def char_class(chars: str) -> str:
+    r"""The inside of a regex character class matching `chars` (BMP only), as ranges of
+    \uXXXX escapes: a pattern Python and ECMA-262 (OpenAPI's dialect) read alike."""
+    codes = sorted(map(ord, set(chars)))
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(rf"\u{a:04x}" + (rf"-\u{b:04x}" if b > a else "") for a, b in ranges)
+
+
+# The schema's patterns (integrations/api/body_schema.py), which the checks below apply. Each
+# ends with `$(?!\n)`: the end of the string in ECMA-262 (OpenAPI's dialect) and in Python,
+# whose `$` alone also matches before a final newline ("P1\n" is no external id).
+END = r"$(?!\n)"
+# NUL. Lone surrogates are not Unicode text either, but no pattern can name them (a JSON
+# schema validator's regex engine takes Unicode scalar values only): text_problem refuses them.
+_NOT_TEXT = r"\x00"
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_TRIM = char_class(TRIMMED)
+TEXT_PATTERN = f"^[^{_NOT_TEXT}]*{END}"
+NONBLANK_PATTERN = f"^[^{_NOT_TEXT}]*[^{_TRIM}{_NOT_TEXT}][^{_NOT_TEXT}]*{END}"
+BLANK_PATTERN = f"^[{_TRIM}]*{END}"
+_ID_END = rf"[^{_TRIM}/{_CONTROL}]"
+EXTERNAL_ID_PATTERN = rf"^{_ID_END}(?:[^/{_CONTROL}]*{_ID_END})?{END}"
+COUNTRY_PATTERN = f"^(?:[A-Za-z]{{2}}|[{_TRIM}]*){END}"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + END
+_TIME = r"[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})" + END
+# From EARLIEST_CHANGE_YEAR (1900) on, as the schema says it; the check gives its own message.
+DATE_TIME_PATTERN = r"^(?:19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}" + _TIME
+_DATE = re.compile(DATE_PATTERN)
+_DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + _TIME)
+_CONTROL_CHARS = re.compile(f"[{_CONTROL}]")
 
 
 def text_problem(value: str) -> str | None:
@@ -53,12 +112,12 @@ def text_problem(value: str) -> str | None:
 
 
 def string_value(value: Any, field: str, errors: list[FieldError], limit: int) -> str | None:
+    """A string of at most `limit` characters as sent, trimmed (`TRIMMED`)."""
     if value is None:
         return ""
     if not isinstance(value, str):
         errors.append({"field": field, "message": "Must be a string."})
         return None
-    value = value.strip()
     problem = text_problem(value)
     if problem:
         errors.append({"field": field, "message": problem})
@@ -66,18 +125,32 @@ def string_value(value: Any, field: str, errors: list[FieldError], limit: int) -
     if len(value) > limit:
         errors.append({"field": field, "message": f"At most {limit} characters."})
         return None
-    return value
+    return value.strip(TRIMMED)
 
 
-def external_id_problem(value: Any) -> str | None:
-    """Why `value` is not a valid external id (a string of 1-100 characters), or None."""
+def external_id_problem(value: Any, *, stored: bool = False) -> str | None:
+    """Why `value` is not a valid external id, or None: 1-100 characters, no '/' (it could
+    never be read back by /{external_id}) or control characters, nothing trimming would take
+    off either end (' WS ' would be another id than 'WS'): EXTERNAL_ID_PATTERN.
+
+    `stored`: only what any stored id meets (1-100 characters of text), for reading and
+    erasing a record by an id stored before the rule."""
     if not isinstance(value, str):
         return "Must be a string."
-    if not value.strip():
+    if not value:
         return "Must not be empty."
     if len(value) > EXTERNAL_ID_MAX:
         return f"At most {EXTERNAL_ID_MAX} characters."
-    return text_problem(value)
+    problem = text_problem(value)
+    if problem or stored:
+        return problem
+    if value.strip(TRIMMED) != value:
+        return "Must not begin or end with spaces or invisible characters."
+    if "/" in value:
+        return "Must not contain '/'."
+    if _CONTROL_CHARS.search(value):
+        return "Must not contain control characters."
+    return None
 
 
 def external_id_value(value: Any, field: str, errors: list[FieldError]) -> str | None:
@@ -120,40 +193,25 @@ def email_value(value: Any, field: str, errors: list[FieldError]) -> str | None:
     return value
 
 
-# Already E.164 and in the North American Numbering Plan (+1, an area code that starts with
-# 2-9, 10 digits): parsing gives the same string back (test_normalize.py proves it against
-# phonenumbers), at a tenth of the cost.
-NANP_E164 = re.compile(r"\+1[2-9]\d{9}")
-
-
 def phone_value(value: Any, field: str, errors: list[FieldError], region: str) -> str | None:
+    """A valid phone number in E.164, as people matching reads it (`phone_e164`: a number
+    without a country code in `region`; an extension is read, and left out: E.164 has none)."""
     value = string_value(value, field, errors, 50)
     if not value:
         return value
-    if NANP_E164.fullmatch(value):
-        return value
-    number, problem = phone_parsed(value, region)
-    if problem:
-        errors.append({"field": field, "message": problem})
+    number = phone_e164(value, region)
+    if not number:
+        errors.append({"field": field, "message": "Not a valid phone number."})
+        return None
     return number
 
 
-def phone_parsed(value: str, region: str) -> tuple[str | None, str | None]:
-    """`value` in E.164 by phonenumbers, and None; or None and what is wrong with it."""
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        return None, "Not a phone number."
-    if not phonenumbers.is_possible_number(number):
-        return None, "Not a possible phone number."
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-
-
 def date_value(value: Any, field: str, errors: list[FieldError]) -> dt.date | object | None:
+    """A date, YYYY-MM-DD: any from 0001-01-01 to 9999-12-31, which both databases store."""
     if value is None:
         return None
     try:
-        if not isinstance(value, str) or len(value) != 10:
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -162,17 +220,20 @@ def date_value(value: Any, field: str, errors: list[FieldError]) -> dt.date | ob
 
 
 def datetime_value(value: Any, field: str, errors: list[FieldError]) -> dt.datetime | object | None:
+    """An RFC 3339 date-time with its offset, from EARLIEST_CHANGE_YEAR (as written) to
+    FUTURE_SKEW from now."""
     if value is None:
         return None
     try:
-        if not isinstance(value, str) or not 16 <= len(value) <= 40 or value[10] not in "Tt ":
+        if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
             raise ValueError
-        parsed = dt.datetime.fromisoformat(value)
+        parsed = dt.datetime.fromisoformat(value.upper())
     except ValueError:
         errors.append({"field": field, "message": "Must be an ISO 8601 date-time with offset."})
         return MISSING
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
+    if parsed.year < EARLIEST_CHANGE_YEAR:
+        errors.append({"field": field, "message": f"Must be from {EARLIEST_CHANGE_YEAR} on."})
+        return MISSING
     if parsed > dt.datetime.now(tz=dt.UTC) + FUTURE_SKEW:
         errors.append({"field": field, "message": "Must not be in the future."})
         return MISSING
@@ -201,7 +262,7 @@ def address_value(value: Any, field: str, errors: list[FieldError]) -> dict | No
             address[key] = part
     country = address.get("country")
     if country is not None:
-        if len(country) != 2 or not country.isalpha():
+        if not re.fullmatch("[A-Za-z]{2}", country):
             errors.append({"field": f"{field}.country", "message": "Use a 2-letter ISO code."})
         address["country"] = country.upper()
     return address

@@ -31,7 +31,7 @@ from integrations.models import Client, DataExport, ExternalLink, Integration
 from integrations.records.shape import KINDS, record_shape
 
 CHUNK = 2000
-# What a spreadsheet would read as a formula; a phone number (+15551234567) is not one.
+# What a spreadsheet would read as a formula; a phone number (+12125551234) is not one.
 FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d (]))")
 KEEP_FOR = dt.timedelta(days=1)
 BUILD_TASK = "integrations.tasks.export_build_task"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from integrations.models import ApiKey, Client, Integration, Platform, User
 from integrations.models.choices import DataKind, Direction, Mode, UnmatchedOwner
 from integrations.models.logs import audit_record
+from integrations.outbound import UrlNotAllowed, validate_saved_url
 
 API_KEY_PREFIX = "cpk_"
 
@@ -90,6 +91,11 @@ def validate_options(options: IntegrationOptions, platform: Platform) -> dict[st
         errors["mode"] = f"Choose one of {', '.join(Mode.values)}."
     if options.mode == Mode.API and not options.base_url:
         errors["base_url"] = "An integration in api mode needs the platform's base URL."
+    elif options.base_url:
+        try:
+            validate_saved_url(options.base_url)
+        except UrlNotAllowed as exc:
+            errors["base_url"] = exc.message
     if options.unmatched_owner not in UnmatchedOwner.values:
         errors["unmatched_owner"] = f"Choose one of {', '.join(UnmatchedOwner.values)}."
     return errors

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 
 from integrations.adapters import adapter_for
@@ -18,7 +17,7 @@ from integrations.crypto import DecryptionError
 from integrations.models import Integration
 from integrations.models.choices import Mode, UnmatchedOwner
 from integrations.models.logs import audit_record, log_write
-from integrations.outbound import validate_outbound_url
+from integrations.outbound import validate_saved_url
 from integrations.services.launch import (
     IntegrationOptions,
     integration_set_credentials,
@@ -121,12 +120,6 @@ def integration_options_update(
     return integration
 
 
-def validate_platform_url(url: str) -> None:
-    """Raise ValidationError when the Connector must not call this URL (syntax, then SSRF)."""
-    URLValidator(schemes=["http", "https"], message="Enter the address as https://…")(url)
-    validate_outbound_url(url)
-
-
 @transaction.atomic
 def integration_connection_update(
     *, integration: Integration, acting_user: Any, base_url: str, credentials: str = ""
@@ -136,7 +129,7 @@ def integration_connection_update(
         raise ValidationError({"base_url": "This integration does not call the platform."})
     base_url = base_url.strip()
     try:
-        validate_platform_url(base_url)
+        validate_saved_url(base_url)
     except ValidationError as exc:
         raise ValidationError({"base_url": exc.messages}) from exc
     changed = []

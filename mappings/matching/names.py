@@ -212,26 +212,52 @@ def email_norm(email: str) -> str:
 
 
 # Already E.164 in the North American Numbering Plan (+1, an area code that starts with 2-9,
-# 10 digits), or ten / eleven such digits in a NANP region: phonenumbers gives the same
-# (tests/mappings/test_phones.py proves it), at a tenth of the cost.
+# 10 digits), or ten / eleven such digits in a NANP region, and valid in the US by
+# phonenumbers' own metadata: phonenumbers gives the same (tests/mappings/test_phones.py proves
+# it), at a tenth of the cost. A number valid elsewhere in the plan (Canada, the Caribbean)
+# takes the full path.
 _NANP_E164 = re.compile(r"\+1[2-9]\d{9}")
 _NANP_DIGITS = re.compile(r"(?:\+1|1)?([2-9]\d{9})")
 _NANP_REGIONS = frozenset({"US", "CA"})
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
 
 
+def _valid_in_us() -> re.Pattern[str]:
+    """The national numbers phonenumbers' metadata calls valid in the US (its
+    `is_valid_number_for_region`: the general pattern, and one of a number type's)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("US")
+    assert meta is not None and meta.general_desc is not None
+    kinds = (
+        meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate, meta.shared_cost,
+        meta.personal_number, meta.voip, meta.pager, meta.uan, meta.voicemail,
+    )
+    types = "|".join(
+        f"(?:{kind.national_number_pattern})"
+        for kind in kinds
+        if kind is not None and kind.national_number_pattern
+    )
+    return re.compile(f"(?=(?:{meta.general_desc.national_number_pattern})$)(?:{types})")
+
+
+_VALID_IN_US = _valid_in_us()
+
+
 @lru_cache(maxsize=262144)
 def phone_e164(phone: str, region: str = "US") -> str:
-    """A phone number in E.164 ('+12125550123'), '' when empty or not a possible number.
+    """A valid phone number in E.164 ('+12125550123'), '' when empty or not a valid number
+    (phonenumbers' `is_valid_number`: '555-1234' is a possible number, not a valid one).
 
     National numbers are read in `region`; a leading 00 is the international prefix
-    ('0044 7700 900123' is '+447700900123', even where the region dials 011)."""
+    ('0044 7700 900123' is '+447700900123', even where the region dials 011). An extension
+    ('ext. 42') is read and left out: E.164 has none."""
     text = (phone or "").strip()
-    if not text or _NANP_E164.fullmatch(text):
+    if not text:
+        return ""
+    if _NANP_E164.fullmatch(text) and _VALID_IN_US.fullmatch(text[2:]):
         return text
     if region in _NANP_REGIONS:
         found = _NANP_DIGITS.fullmatch(_PHONE_SEPARATORS.sub("", text))
-        if found:
+        if found and _VALID_IN_US.fullmatch(found.group(1)):
             return "+1" + found.group(1)
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -239,7 +265,7 @@ def phone_e164(phone: str, region: str = "US") -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return ""
-    if not phonenumbers.is_possible_number(number):
+    if not phonenumbers.is_valid_number(number):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

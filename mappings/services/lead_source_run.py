@@ -32,7 +32,11 @@ def save_lead_source_rows(rows: list[LeadSourceMapping]) -> None:
 
 @transaction.atomic
 def lead_source_match_run(*, integration: Integration) -> dict[str, int]:
-    """Match an integration's lead sources with the client's; confirmed rows stay as they are."""
+    """Match an integration's lead sources with the client's; confirmed rows stay as they are.
+
+    One run at a time per integration (as `staff_match_run`): two at once would both create
+    the mapping of a new remote source and one would fail on its uniqueness."""
+    Integration.objects.select_for_update(no_key=True).filter(pk=integration.pk).first()
     mappings = {m.remote_id: m for m in LeadSourceMapping.objects.filter(integration=integration)}
     fixed = [
         Fixed(m.remote_id, m.status, m.lead_source_id, m.method, m.score, m.reason)

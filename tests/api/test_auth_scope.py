@@ -166,6 +166,42 @@ def test_idempotency_key_with_another_body_is_422(api, receiver):
     assert not Prospect.objects.filter(links__external_id="P2").exists()
 
 
+def test_the_same_json_spelled_otherwise_is_the_same_body(api, receiver):
+    """Whitespace and key order are not the body: a retry that re-serialized it replays."""
+    import json
+
+    path = f"{BASE}/prospects/batch"
+    body = {"records": [{"external_id": "P1", **ANA}]}
+    first = api.generic("POST", path, json.dumps(body), content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k1")
+    respelled = json.dumps(body, indent=2, sort_keys=True, ensure_ascii=True)
+    again = api.generic("POST", path, respelled, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k1")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    other = json.dumps({"records": [{"external_id": "P1", **ANA, "email": "a@b.example"}]})
+    reused = api.generic("POST", path, other, content_type="application/json",
+                         HTTP_IDEMPOTENCY_KEY="k1")
+    assert reused.status_code == 422
+
+
+def test_an_answer_kept_by_the_raw_body_before_the_upgrade_still_replays(api, sender, receiver):
+    import hashlib
+    import json
+
+    path = f"{BASE}/prospects/batch"
+    raw = json.dumps({"records": [{"external_id": "P1", **ANA}]}).encode()
+    IdempotencyRecord.objects.create(
+        platform=sender.platform, key="k1", response_status=200,
+        response_body={"results": []}, completed_at=timezone.now(),
+        request_fingerprint=hashlib.sha256(b"POST " + path.encode() + b"\n" + raw).hexdigest(),
+    )
+    response = api.generic(
+        "POST", path, raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert response.status_code == 200 and response["Idempotent-Replayed"] == "true"
+
+
 def test_idempotency_key_still_running_is_409(api, sender, receiver):
     import json
 
@@ -177,7 +213,7 @@ def test_idempotency_key_still_running_is_409(api, sender, receiver):
     IdempotencyRecord.objects.create(
         platform=sender.platform,
         key="k1",
-        request_fingerprint=request_fingerprint(method="POST", path=path, body=raw),
+        request_fingerprint=request_fingerprint(method="POST", path=path, body=body),
     )
     response = api.generic(
         "POST", path, raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"

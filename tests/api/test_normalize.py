@@ -2,37 +2,51 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email as django_validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrations.records.values import NANP_E164, phone_parsed, phone_value, validate_email
+from integrations.records import values
+from integrations.records.values import phone_value, validate_email
+from mappings.matching.names import phone_e164
 
-nanp = st.from_regex(r"\A\+1[2-9][0-9]{9}\Z")
+phones = st.from_regex(r"\A\+?1?[2-9][0-9]{9}\Z") | st.text(
+    alphabet="0123456789 +-().ext", max_size=30
+)
 
 
 @settings(max_examples=500)
-@given(number=nanp, region=st.sampled_from(["US", "CA", "GB", "DE", "MX"]))
-def test_the_nanp_shortcut_agrees_with_phonenumbers(number, region):
+@given(number=phones, region=st.sampled_from(["US", "CA", "GB", "DE", "MX"]))
+def test_the_api_takes_a_phone_as_people_matching_reads_it(number, region):
+    """One reading of a phone everywhere: what ingest stores is what matching compares."""
     errors: list = []
-    assert NANP_E164.fullmatch(number)
-    assert phone_value(number, "phone", errors, region) == phone_parsed(number, region)[0]
-    assert errors == []
+    stored = phone_value(number, "phone", errors, region)
+    expected = phone_e164(number.strip(), region)
+    if number.strip() and not expected:
+        assert stored is None
+        assert errors == [{"field": "phone", "message": "Not a valid phone number."}]
+    else:
+        assert (stored, errors) == (expected, [])
 
 
 @pytest.mark.parametrize(
-    "value",
-    ["+10555123456", "+11555123456", "+1555123456", "+155512345678", "+44 20 7946 0000"],
+    ("value", "stored"),
+    [
+        ("555-1234", None),  # possible, not valid: it was stored as +15551234
+        ("+15551234567", None),
+        ("+1 212-555-0123 ext. 42", "+12125550123"),
+        ("(212) 555-0123", "+12125550123"),
+        ("+44 7911 123456", "+447911123456"),
+    ],
 )
-def test_numbers_outside_the_shortcut_take_the_full_path(value):
-    assert not NANP_E164.fullmatch(value)
+def test_only_valid_numbers_are_taken(value, stored):
     errors: list = []
-    result = phone_value(value, "phone", errors, "US")
-    expected, problem = phone_parsed(value, "US")
-    assert result == expected
-    assert errors == ([{"field": "phone", "message": problem}] if problem else [])
+    assert phone_value(value, "phone", errors, "US") == stored
+    assert bool(errors) == (stored is None)
 
 
 def _verdict(check, value: str) -> bool:
@@ -69,3 +83,47 @@ def test_the_domain_cache_keeps_djangos_verdict(value):
 @given(value=st.emails() | st.text(max_size=40).map(lambda t: f"x@{t}"))
 def test_the_domain_cache_agrees_with_django_on_any_address(value):
     assert _verdict(validate_email, value) == _verdict(django_validate_email, value)
+
+
+# The schema's patterns are the checks: what one takes, the other takes (Python's `re.search`,
+# as JSON schema validators read a pattern; ECMA-262 reads these the same way).
+ids = st.text(max_size=8) | st.from_regex(values.EXTERNAL_ID_PATTERN) | st.sampled_from(
+    ["WS", " WS", "WS\n", "a/b", "\u200bx", "x\u00ad", "a\x85b", "é", "A B"]
+)
+
+
+@settings(max_examples=1000)
+@given(value=ids)
+def test_the_external_id_pattern_is_the_external_id_check(value):
+    """The schema's pattern, with its maxLength (100)."""
+    in_schema = bool(re.search(values.EXTERNAL_ID_PATTERN, value)) and len(value) <= 100
+    assert in_schema == (values.external_id_problem(value) is None)
+
+
+@settings(max_examples=500)
+@given(value=st.text(max_size=6) | st.sampled_from(["\u200b", " \ufeff", "a\x00", "\n"]))
+def test_the_text_patterns_are_the_text_checks(value):
+    errors: list = []
+    taken = values.string_value(value, "f", errors, 100)
+    assert bool(re.search(values.TEXT_PATTERN, value)) == (not errors)
+    assert bool(re.search(values.NONBLANK_PATTERN, value)) == bool(taken)
+    assert bool(re.search(values.BLANK_PATTERN, value)) == (taken == "")
+
+
+@pytest.mark.parametrize(
+    ("value", "taken"),
+    [("2024-01-01T10:00:00Z", True), ("1900-01-01T00:00:00+14:00", True),
+     ("1899-12-31T23:59:59Z", False), ("2024-01-01T10:00:00Z\n", False),
+     ("2024-01-01T10:00:00", False), ("2024-01-01", False)],
+)
+def test_the_date_time_pattern_says_what_is_taken(value, taken):
+    assert bool(re.search(values.DATE_TIME_PATTERN, value)) == taken
+    errors: list = []
+    values.datetime_value(value, "updated_at", errors)
+    assert (not errors) == taken
+
+
+def test_the_earliest_year_of_the_pattern_is_the_checks():
+    year = values.EARLIEST_CHANGE_YEAR
+    assert re.search(values.DATE_TIME_PATTERN, f"{year}-01-01T00:00:00Z")
+    assert not re.search(values.DATE_TIME_PATTERN, f"{year - 1}-12-31T23:59:59Z")

@@ -37,10 +37,10 @@ def test_put_creates_then_updates_then_unchanged(api, receiver):
 
 
 def test_get_returns_the_stored_prospect_or_404(api, receiver):
-    api.put(f"{BASE}/prospects/P1", {**ANA, "phone": "(555) 123-4567"}, format="json")
+    api.put(f"{BASE}/prospects/P1", {**ANA, "phone": "(212) 555-1234"}, format="json")
     got = api.get(f"{BASE}/prospects/P1")
     assert got.status_code == 200
-    assert got.json()["phone"] == "+15551234567"
+    assert got.json()["phone"] == "+12125551234"
     missing = api.get(f"{BASE}/prospects/NOPE")
     assert missing.status_code == 404
     problem_fields(missing)
@@ -147,12 +147,12 @@ def test_batch_reads_national_phones_in_the_address_country_else_the_default_reg
     settings.CONNECTOR_DEFAULT_PHONE_REGION = "GB"
     records = [
         {"external_id": "P1", **ANA, "phone": "020 7946 0958"},
-        {"external_id": "P2", **ANA, "phone": "(555) 123-4567", "address": {"country": "us"}},
+        {"external_id": "P2", **ANA, "phone": "(212) 555-1234", "address": {"country": "us"}},
     ]
     response = api.post(f"{BASE}/prospects/batch", {"records": records}, format="json")
     assert [r["status"] for r in response.json()["results"]] == ["created", "created"]
     phones = dict(Prospect.objects.values_list("links__external_id", "phone"))
-    assert phones == {"P1": "+442079460958", "P2": "+15551234567"}
+    assert phones == {"P1": "+442079460958", "P2": "+12125551234"}
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ def test_batch_query_count_does_not_grow_with_records(api, receiver, django_asse
     from tests.api.test_ingest import query_budget
 
     records = [
-        {"external_id": f"P{i}", "first_name": "A", "last_name": str(i), "phone": "+15551234567"}
+        {"external_id": f"P{i}", "first_name": "A", "last_name": str(i), "phone": "+12125551234"}
         for i in range(500)
     ]
     with django_assert_max_num_queries(query_budget() + 5):

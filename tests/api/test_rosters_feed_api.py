@@ -253,13 +253,16 @@ def test_link_validation_lists_every_field(receiver_api, receiver):
     }
 
 
-def test_link_to_unknown_record_is_400(receiver_api, receiver):
+def test_link_to_unknown_record_is_404_naming_the_field(receiver_api, receiver):
+    """A well-formed request naming a record that does not exist: 404, as for one in the URL."""
     link = {
         "type": "prospect",
         "connector_id": "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5",
         "external_id": "R",
     }
-    assert receiver_api.post(f"{BASE}/links", link, format="json").status_code == 400
+    response = receiver_api.post(f"{BASE}/links", link, format="json")
+    assert response.status_code == 404
+    assert [e["field"] for e in response.json()["errors"]] == ["connector_id"]
 
 
 def test_webhook_put_shows_the_secret_once_and_delete_stops(receiver_api, receiver, settings):

@@ -1,74 +1,81 @@
-"""Schemathesis against /api/v1/schema/: no 5xx, answers conform, negative data rejected.
+"""Schemathesis against the partner API as it serves itself: every check, 0 failures.
 
-The schema is loaded from the app itself (WSGI, in process), so what is checked is what the
-API really serves. Bounded (a few examples per operation) to keep the suite fast.
+The schema at /api/v1/schema/ is the contract's truth: what it calls valid the API takes
+(positive_data_acceptance), what it calls invalid the API refuses (negative_data_rejection),
+and every answer matches it. Schemathesis runs as in CI, its own command against a live
+server on this test's database, with the hooks of tests/api/schemathesis_hooks.py for what a
+JSON schema cannot say (the values of opaque cursors and phone numbers, a batch's one rule
+across its records) and two partners that must never see each other's records
+(object_level_authorization).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from connector_portal.wsgi import application
+from integrations.models import ApiKey
+from integrations.services.launch import hash_api_key
+from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+OWNER_KEY = "cpk_schemathesis_owner_0000000000000000000000000"
+PEER_KEY = "cpk_schemathesis_peer_00000000000000000000000000"
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-# Loaded once at collection, from the app itself (the schema view needs no database).
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
-schema.config.update(parameters={"client_id": "club-a"})
-# The key is sent by the test itself, not generated (nor left out) by Schemathesis.
-schema.config.generation.update(max_examples=15, with_security_parameters=False)
-# The coverage phase's exhaustive boundary cases take minutes; examples and fuzzing (positive
-# and negative) stay.
-schema.config.phases.coverage.enabled = False
+def _key(platform, raw: str) -> None:
+    ApiKey.objects.create(platform=platform, prefix=raw[:12], hashed_key=hash_api_key(raw))
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    # The app is called straight through WSGI: like Django's test client, keep request
-    # signals from closing the connection that holds the test's transaction.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _setting(settings):
+@pytest.fixture
+def partners(settings) -> None:
+    """club-a with a partner that sends and receives everything (the owner) and a primary
+    receiver; the peer partner only with club-b."""
     settings.CONNECTOR_API_RATE = "1000000/min"
     settings.CONNECTOR_ALLOW_LOOPBACK_URLS = False
+    club = ClientFactory(id="club-a", name="Club A")
+    owner = IntegrationFactory(client=club, platform=PlatformFactory(slug="gymapp"),
+                               direction="both", data="both")
+    IntegrationFactory(client=club, platform=PlatformFactory(slug="crm"), direction="receive",
+                       is_primary=True)
+    peer = IntegrationFactory(client=ClientFactory(id="club-b"),
+                              platform=PlatformFactory(slug="other"), direction="both")
+    _key(owner.platform, OWNER_KEY)
+    _key(peer.platform, PEER_KEY)
 
 
-@schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_api_conforms_to_its_schema(case, sender, receiver, sender_key):
-    checks = CHECKS
-    if case.operation.path.endswith("/batch"):
-        # The contract: one bad record does not stop the others; it comes back as a
-        # per-record "error" result in a 200. Only a malformed batch is rejected whole.
-        checks = [check for check in CHECKS if check is not negative_data_rejection]
-    case.call_and_validate(headers={"Authorization": f"Bearer {sender_key}"}, checks=checks)
+def _wfc(path: Path) -> Path:
+    users = [("owner", OWNER_KEY), ("peer", PEER_KEY)]
+    path.write_text(json.dumps({
+        "auth": [
+            {"name": name, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {key}"}]}
+            for name, key in users
+        ]
+    }))
+    return path
+
+
+def test_the_api_conforms_to_its_schema_by_every_check(live_server, partners, tmp_path):
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run",
+        f"{live_server.url}/api/v1/schema/?format=json",
+        "--checks", "all", "--workers", "1", "--seed", os.environ.get("ST_SEED", "1"),
+        "--report", "ndjson", "--report-dir", str(tmp_path),
+    ]
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
+        "SCHEMATHESIS_WFC_AUTH": str(_wfc(tmp_path / "auth.json")),
+    }
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=900)
+    (tmp_path / "schemathesis.out").write_text(run.stdout + run.stderr)
+    assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]

@@ -9,8 +9,20 @@ from django.contrib import admin
 from django.db import connection
 from django.urls import reverse
 
-from integrations.models import ApiKey, AuditEntry, Integration, LogEntry, Member, Prospect
-from integrations.services.launch import api_key_issue, integration_set_credentials
+from integrations.models import (
+    ApiKey,
+    AuditEntry,
+    ExternalLink,
+    Integration,
+    LogEntry,
+    Member,
+    Prospect,
+)
+from integrations.services.launch import (
+    api_key_issue,
+    hash_api_key,
+    integration_set_credentials,
+)
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,18 +59,35 @@ def test_saved_credentials_are_never_shown_back(admin_client):
 def test_issuing_a_key_in_the_admin_shows_it_once_and_stores_its_hash(admin_client):
     platform = PlatformFactory()
     response = admin_client.post(
-        reverse("admin:integrations_apikey_add"),
-        {"platform": platform.pk, "name": "prod"},
-        follow=True,
+        reverse("admin:integrations_apikey_add"), {"platform": platform.pk, "name": "prod"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 200  # the key is in this page, not behind a redirect
+    assert "no-store" in response["Cache-Control"]
     key = ApiKey.objects.get()
-    shown = [str(m) for m in response.context["messages"]]
-    assert any("cpk_" in m for m in shown)
-    raw = next(m for m in shown if "cpk_" in m).split("<code>")[1].split("</code>")[0]
-    assert key.hashed_key != raw and raw.startswith(key.prefix)
+    page = response.content.decode()
+    raw = page.split('<code id="new-api-key"')[1].split(">")[1].split("</code")[0]
+    assert raw.startswith("cpk_") and raw.startswith(key.prefix)
+    assert key.hashed_key == hash_api_key(raw) and key.hashed_key != raw
     change_page = admin_client.get(reverse("admin:integrations_apikey_change", args=[key.pk]))
     assert raw not in change_page.content.decode()
+
+
+def test_a_new_key_travels_in_no_cookie_session_or_log(admin_client, caplog):
+    """Django's messages live in a cookie (signed, not encrypted): the key never goes there."""
+    from tests.conftest import SUITE_LOG
+
+    logged = len(SUITE_LOG.lines)
+    response = admin_client.post(
+        reverse("admin:integrations_apikey_add"), {"platform": PlatformFactory().pk}
+    )
+    raw = response.content.decode().split('<code id="new-api-key"')[1].split(">")[1][:-6]
+    assert raw.startswith("cpk_") and len(raw) > 40
+    assert all(raw not in morsel.value for morsel in response.cookies.values())
+    assert all(raw not in str(value) for value in admin_client.session.values())
+    assert raw not in caplog.text and not any(raw in line for line in SUITE_LOG.lines[logged:])
+    following = admin_client.get(reverse("admin:integrations_apikey_changelist"))
+    assert raw not in following.content.decode()
+    assert all(raw not in morsel.value for morsel in following.cookies.values())
 
 
 def test_revoke_action_revokes_and_audits(admin_client):
@@ -249,3 +278,66 @@ def test_prospect_search_by_email_or_id_reads_through_indexes(db, term):
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_seqscan")
     assert "Index Cond" in plan and "Filter" not in plan and "Seq Scan" not in plan, plan
+
+
+def _record_form(**changes: str) -> dict:
+    data = {
+        "first_name": "Ana", "last_name": "Lopez", "email": "", "phone": "", "birth_date": "",
+        "gender": "", "address": "{}", "notes": "",
+        "links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"phone": "555-1234"}, "phone", "Not a valid phone number."),
+        ({"email": "ana@"}, "email", "Enter a valid email address."),
+        ({"address": '{"country": "Ä1"}'}, "address", "Use a 2-letter ISO code."),
+        ({"address": "[1]", "phone": "2125550123"}, "address", "Must be an object."),
+        ({"first_name": "Ana\x00"}, "first_name", "Null characters are not allowed."),
+    ],
+)
+def test_the_record_form_holds_support_staff_to_the_apis_rules(
+    admin_client, changes, field, message
+):
+    record = Prospect.objects.create(client=ClientFactory(), first_name="Ana")
+    url = reverse("admin:integrations_prospect_change", args=[record.pk])
+    response = admin_client.post(url, _record_form(**changes))
+    assert response.status_code == 200
+    assert message in response.context["adminform"].form.errors[field]
+    record.refresh_from_db()
+    assert (record.phone, record.email, record.address) == ("", "", {})
+
+
+def test_the_record_form_stores_values_as_the_api_would(admin_client):
+    record = Prospect.objects.create(client=ClientFactory(), first_name="Ana")
+    url = reverse("admin:integrations_prospect_change", args=[record.pk])
+    response = admin_client.post(url, _record_form(
+        first_name="\u200bAna", phone="(212) 555-0123", email="Ana@Example.COM",
+        address='{"country": "us"}', birth_date="0001-01-01",
+    ))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record.refresh_from_db()
+    assert (record.first_name, record.phone, record.email) == (
+        "Ana", "+12125550123", "ana@example.com"
+    )
+    assert record.address == {"country": "US"} and str(record.birth_date) == "0001-01-01"
+
+
+@pytest.mark.parametrize("bad", ["\u200bWS", "a/b", "a\tb"])
+def test_an_external_id_edited_in_the_admin_follows_the_rule(admin_client, bad):
+    record = Prospect.objects.create(client=ClientFactory(), first_name="Ana")
+    integration = IntegrationFactory(client_id=record.client_id)
+    link = ExternalLink.objects.create(
+        integration=integration, kind="prospect", external_id="P1", prospect=record
+    )
+    url = reverse("admin:integrations_externallink_change", args=[link.pk])
+    response = admin_client.post(url, {
+        "integration": integration.pk, "kind": "prospect", "external_id": bad,
+        "prospect": record.pk, "member": "",
+    })
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert link.external_id == "P1"

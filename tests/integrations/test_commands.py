@@ -173,7 +173,15 @@ def test_bad_choice_exits_non_zero_without_changes():
     assert snapshot() == before
 
 
-def test_seed_demo_twice_changes_nothing():
+def test_seed_demo_needs_loopback_urls_allowed(settings):
+    settings.CONNECTOR_ALLOW_LOOPBACK_URLS = False
+    with pytest.raises(CommandError, match="CONNECTOR_ALLOW_LOOPBACK_URLS=1"):
+        run("seed_demo")
+    assert not Client.objects.filter(pk="demo-club").exists()
+
+
+def test_seed_demo_twice_changes_nothing(settings):
+    settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True  # the demo's platforms are on 127.0.0.1
     out = run("seed_demo")
     assert "support@demo.example" in out and "manager@demo.example" in out
     counts = snapshot()

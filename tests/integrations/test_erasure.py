@@ -33,8 +33,8 @@ from integrations.webhooks.signing import generate_secret
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 from tests.sync.receiver import WebhookReceiver
 
-EMAIL, PHONE, FIRST, LAST = "erin.vale@example.org", "+15550107788", "Erinna", "Valeworth"
-NATIONAL_PHONE = "(555) 010-7788"
+EMAIL, PHONE, FIRST, LAST = "erin.vale@example.org", "+12125550188", "Erinna", "Valeworth"
+NATIONAL_PHONE = "(212) 555-0188"
 PERSON = {"first_name": FIRST, "last_name": LAST, "email": EMAIL, "phone": PHONE,
           "notes": f"Called {FIRST} twice", "address": {"city": "Lyon", "line1": "4 rue Vale"}}
 KINDS = ["prospect", "member"]
@@ -122,7 +122,7 @@ def _traces_naming(person, sender, kind) -> None:
         {"external_id": "CMS-2", "first_name": "Bo", "last_name": "Berg"}])
     assert other.id is not None
     OutboxRow.objects.filter(kind=kind, record_id=other.id).update(  # a row of someone else
-        last_error="The platform refused the request (409): 555.010.7788 is taken")
+        last_error="The platform refused the request (409): 212.555.0188 is taken")
     SyncRun.objects.create(integration=sender, kind="fetch", status="failed",
                            error=f"{FIRST.upper()} {LAST.upper()} could not be read")
     audit_record(actor=None, action=f"{kind}.edit", target=person, client=client,
@@ -145,7 +145,7 @@ def test_a_partner_erases_a_person_and_nothing_of_them_is_left(
         answer = sender_api.delete(f"/api/v1/clients/club-e/{kind}s/CMS-1")
     assert answer.status_code == 204
 
-    assert _stored_anywhere(EMAIL, PHONE, FIRST, LAST, "4 rue Vale", "010-7788", "010.7788") == []
+    assert _stored_anywhere(EMAIL, PHONE, FIRST, LAST, "4 rue Vale", "555-0188", "555.0188") == []
     written = log_file.read_text()
     assert "Enqueued" in written  # the handler saw the run (ingest and erasure queue tasks)
     for needle in (EMAIL, PHONE, FIRST, LAST, NATIONAL_PHONE):
@@ -179,8 +179,8 @@ def test_only_what_names_the_person_is_scrubbed_not_others_text(sender):
     kept = [f"Ada {LAST} went out without an owner",  # another Valeworth: the name alone
             f"{LAST} came by",  # may be about her
             f"{FIRST} called",  # a first name alone names no one
-            "Call 555-010-7789 about the Valeworthy account",
-            "Order 95550107788 was imported"]  # digits of the phone in a longer number
+            "Call 212-555-0189 about the Valeworthy account",
+            "Order 912125550188 was imported"]  # digits of the phone in a longer number
     for summary in kept:
         log_write(client_id=client, level="info", summary=summary)
     log_write(client_id=client, level="info", summary=f"{FIRST}  {LAST.lower()} came by")

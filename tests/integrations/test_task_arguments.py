@@ -16,9 +16,9 @@ from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
 
 PEOPLE = [
     {"external_id": "P-1", "first_name": "Odalys", "last_name": "Brennard",
-     "email": "odalys@example.org", "phone": "+15550104455"},
+     "email": "odalys@example.org", "phone": "+12125550144"},
     {"external_id": "P-2", "first_name": "Tamsin", "last_name": "Ferrow",
-     "email": "tamsin@example.org", "phone": "+447700900123"},
+     "email": "tamsin@example.org", "phone": "+447911123456"},
 ]
 STAFF = [{"external_id": "S-1", "first_name": "Corwin", "last_name": "Haldane",
           "email": "corwin@club.example", "active": True}]

@@ -69,8 +69,8 @@ def test_a_bom_other_column_order_and_empty_columns_are_fine(tmp_path):
 
 
 def test_phones_are_read_in_the_region(tmp_path):
-    existing = write(tmp_path, "e.csv", "E1,Ana,Berg,,+447700900123,\n")
-    incoming = write(tmp_path, "i.csv", "I1,Ana,Berg,,07700 900123,\n")
+    existing = write(tmp_path, "e.csv", "E1,Ana,Berg,,+447911123456,\n")
+    incoming = write(tmp_path, "i.csv", "I1,Ana,Berg,,07911 123456,\n")
     assert run(existing, incoming, "--region", "GB")[0]["status"] == "matched"
     assert run(existing, incoming, "--region", "US")[0]["status"] == "needs_review"
 

@@ -162,16 +162,16 @@ def test_two_way_edits_converge_without_echo(connected, intouch_sandbox, commit,
     partner_push(partner_api, "ACP-2", first_name="Lena", last_name="Fischer-Braun",
                  updated_at="2026-11-21T10:00:00Z")
     deliver_everything()
-    intouch_sandbox.store.record_update("prospect", at_intouch["id"], {"phone": "+15551230099"})
+    intouch_sandbox.store.record_update("prospect", at_intouch["id"], {"phone": "+12125550099"})
     commit(integration_fetch, integration_id=intouch_api.pk)
     deliver_everything()
 
     prospect = Prospect.objects.get(pk=record_id)
     [at_intouch] = intouch_sandbox.store.all_records("prospect")
-    assert (prospect.last_name, prospect.phone) == ("Fischer-Braun", "+15551230099")
-    assert (at_intouch["last_name"], at_intouch["phone"]) == ("Fischer-Braun", "+15551230099")
+    assert (prospect.last_name, prospect.phone) == ("Fischer-Braun", "+12125550099")
+    assert (at_intouch["last_name"], at_intouch["phone"]) == ("Fischer-Braun", "+12125550099")
     events = partner_feed(partner_api, expect=1)
-    assert [e["data"]["phone"] for e in events] == ["+15551230099"]  # only InTouch's edit
+    assert [e["data"]["phone"] for e in events] == ["+12125550099"]  # only InTouch's edit
     assert OutboxRow.objects.filter(integration=intouch_api).count() == 2  # create + rename
 
 

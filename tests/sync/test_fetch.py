@@ -130,3 +130,48 @@ def test_an_invalid_fetched_record_is_logged_and_fetched_again_until_fixed(fetch
     assert Prospect.objects.filter(email="kim@example.com").exists()
     fetched.refresh_from_db()
     assert "prospect_invalid" not in fetched.fetch_cursor
+
+
+def test_a_fetched_record_is_held_to_the_partner_apis_rules(fetched, platform):
+    """An id the API would refuse (" P9", "P/9") or a change time out of range: invalid."""
+    store = platform.store
+    ok, _ = store.record_create("prospect", {"first_name": "Lee", "last_name": "Chan"})
+    for bad_id in (" P9", "P/9"):
+        made, _ = store.record_create("prospect", {"first_name": "Kim", "last_name": "Park"})
+        record = store.records["prospect"].pop(made["id"])
+        store.records["prospect"][bad_id] = {**record, "id": bad_id}
+    ancient, _ = store.record_create("prospect", {"first_name": "Al", "last_name": "Old"})
+    store.records["prospect"][ancient["id"]]["updated_at"] = "0001-01-01T00:00:00+14:00"
+
+    counts = integration_fetch(integration_id=fetched.pk)
+
+    assert (counts["prospects_invalid"], counts["prospects_created"]) == (3, 1)
+    assert list(Prospect.objects.values_list("last_name", flat=True)) == ["Chan"]
+    summary = LogEntry.objects.get(level="error", integration=fetched).summary
+    assert "external_id: Must not begin or end with spaces" in summary
+    assert "external_id: Must not contain '/'" in summary
+    assert "updated_at: Must be from 1900 on." in summary
+
+
+def test_fetched_staff_and_lead_sources_the_api_would_refuse_are_left_out_and_logged(club):
+    store = SandboxStore(
+        staff=[{"id": "S1", "first_name": "Ana"}, {"id": "S/2"}, {"id": " S3"},
+               {"id": "S4", "first_name": "x" * 101}],
+        lead_sources=[{"name": "Walk-in", "id": "L1"}, {"name": "Ad", "id": "L\t2"}],
+    )
+    with SandboxServer(token=TOKEN, store=store) as server:
+        integration = IntegrationFactory(
+            client=club, platform=PlatformFactory(slug="gymapp"), direction="send",
+            data="prospects", staff_owner=True, lead_source=True, mode="api",
+            base_url=server.base_url, credentials=TOKEN,
+        )
+        counts = integration_fetch(integration_id=integration.pk)
+
+    assert (counts["staff"], counts["staff_invalid"]) == (1, 3)
+    assert (counts["lead_sources"], counts["lead_sources_invalid"]) == (1, 1)
+    assert list(RemoteStaff.objects.values_list("external_id", flat=True)) == ["S1"]
+    assert list(RemoteLeadSource.objects.values_list("external_id", flat=True)) == ["L1"]
+    lines = LogEntry.objects.filter(level="error", integration=integration)
+    assert {line.summary.split(" fetched")[0] for line in lines} == {
+        "3 of the staff", "1 of the lead sources"
+    }

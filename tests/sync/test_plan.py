@@ -114,7 +114,7 @@ def test_connector_id_links_an_existing_record_and_says_why_it_cannot():
     assert (taken.results[0].status, taken.results[0].code) == ("error", "conflict")
     unknown = batch_plan(batch(records=[{"external_id": "X", "connector_id": uuid.uuid4()}]))
     assert (unknown.results[0].code, unknown.results[0].errors[0]["field"]) == (
-        "invalid", "connector_id")
+        "not_found", "connector_id")
     twice = batch_plan(batch(records=[{"external_id": "X", "connector_id": prospect.pk},
                                       {"external_id": "Y", "connector_id": prospect.pk}],
                              stored=[prospect]))
@@ -130,7 +130,7 @@ def test_a_member_converting_a_prospect_and_one_naming_an_unknown_prospect():
     converted, unknown = plan.results
     assert converted.status == "created" and plan.creates[0]["prospect_id"] == prospect_id
     assert plan.changes[0]["data"]["converted"] is True
-    assert (unknown.status, unknown.code) == ("error", "invalid")
+    assert (unknown.status, unknown.code) == ("error", "not_found")
 
 
 def test_secondary_members_go_only_where_they_are_included():

@@ -264,7 +264,13 @@ def test_session_is_reused_per_thread(loopback_on):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("7", 7.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+    [
+        ("7", 7.0),
+        (None, None),
+        ("soon", None),
+        ("²", None),  # a digit to str.isdigit(), not to float()
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ],
 )
 def test_retry_after_is_parsed(value, expected):
     assert outbound.retry_after_seconds(value) == expected

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 
+from tests.factories import UserFactory
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,51 @@ def test_password_reset_for_an_unknown_email_says_the_same(client, manager):
 def test_a_used_reset_link_is_refused_kindly(client, manager):
     page = client.get("/password-reset/MQ/bad-token/").content.decode()
     assert "already been used or is too old" in page
+
+
+@pytest.mark.parametrize("typed", ["Ana@Example.com", "ANA@EXAMPLE.COM", " ana@example.com "])
+def test_the_login_email_is_not_case_sensitive(client, acme, typed):
+    UserFactory(email="ana@example.com", client=acme.client)
+    assert login(client, typed, PASSWORD).status_code == 302
+
+
+def test_a_user_added_in_the_admin_is_stored_lower_cased(admin_client, acme):
+    from integrations.models import User
+
+    response = admin_client.post(
+        "/admin/integrations/user/add/",
+        {"email": "Sam@Club.Example", "client": acme.client_id,
+         "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(email="sam@club.example").exists()
+
+
+def test_an_account_is_locked_after_failures_from_many_addresses(client, manager, settings):
+    """Per address, 2 failures of 3 allowed; 6 across three addresses lock the account at
+    every address, a new one with the right password too."""
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_ACCOUNT_FAILURE_LIMIT = 6
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        for email in (manager.email, manager.email.upper()):  # one account, whatever the case
+            response = client.post(
+                "/login/", {"username": email, "password": "wrong"}, REMOTE_ADDR=address
+            )
+        assert response.status_code == (200 if address != "198.51.100.3" else 429)
+    response = client.post(
+        "/login/", {"username": manager.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert response.status_code == 429
+
+
+def test_failures_below_both_limits_lock_nothing(client, manager, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_ACCOUNT_FAILURE_LIMIT = 6
+    for address in ("198.51.100.1", "198.51.100.2"):
+        for _ in range(2):
+            client.post("/login/", {"username": manager.email, "password": "wrong"},
+                        REMOTE_ADDR=address)
+    response = client.post(
+        "/login/", {"username": manager.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert response.status_code == 302

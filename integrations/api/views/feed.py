@@ -5,14 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import cast
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from integrations.api import body_schema as b
 from integrations.api.base import PartnerApi, limit_param, require_kind, require_receives
 from integrations.api.idempotency import idempotent_response
-from integrations.api.problems import Conflict, CursorTooOld, ValidationProblem
+from integrations.api.problems import (
+    Conflict,
+    CursorTooOld,
+    ReferenceNotFound,
+    ValidationProblem,
+)
 from integrations.api.schema import (
+    AFTER,
     CLIENT_ID,
     IDEMPOTENCY_KEY,
     LIMIT,
@@ -43,7 +50,7 @@ EVENT_EXAMPLE = {
         "first_name": "Ana",
         "last_name": "Lopez",
         "email": "ana@example.com",
-        "phone": "+15551234567",
+        "phone": "+12125551234",
         "birth_date": None,
         "gender": "",
         "address": {},
@@ -78,12 +85,19 @@ class ChangePageSerializer(serializers.Serializer):
 
 class LinkSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["prospect", "member"])
-    connector_id = serializers.UUIDField()
-    external_id = serializers.CharField(min_length=1, max_length=100)
+    connector_id = b.field(
+        b.UUID, required=True, help_text="The Connector's record (404 if there is none)."
+    )
+    external_id = b.field(b.EXTERNAL_ID, required=True, help_text=b.EXTERNAL_ID_WORDS)
 
 
 class WebhookInSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=500, help_text="https only.")
+    url = b.field(
+        b.HTTPS_URL, required=True,
+        help_text="An https URL of at most 500 characters whose host is a public address "
+        "(never private, loopback or link-local, after DNS resolution), with no user name or "
+        "password: a field error otherwise.",
+    )
 
 
 class WebhookOutSerializer(serializers.Serializer):
@@ -99,13 +113,7 @@ class ChangeListApi(PartnerApi):
         parameters=[
             CLIENT_ID,
             LIMIT,
-            OpenApiParameter(
-                "after",
-                str,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="The last next_cursor you processed.",
-            ),
+            AFTER,
         ],
         responses={200: ChangePageSerializer, **errors(*READ_ERRORS, 410)},
         examples=[
@@ -193,7 +201,7 @@ class LinkCreateApi(PartnerApi):
                 external_id=external_id,
             )
         except RecordNotFound as exc:
-            raise ValidationProblem(
+            raise ReferenceNotFound(
                 str(exc), errors=[{"field": "connector_id", "message": str(exc)}]
             ) from exc
         except LinkConflict as exc:

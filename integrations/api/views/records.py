@@ -12,13 +12,14 @@ from rest_framework.response import Response
 from integrations.api import serializers as s
 from integrations.api.base import PartnerApi, require_kind, require_sends
 from integrations.api.idempotency import idempotent_response
-from integrations.api.problems import Conflict, ValidationProblem
+from integrations.api.problems import Conflict, ReferenceNotFound, ValidationProblem
 from integrations.api.schema import (
     CLIENT_ID,
     EXTERNAL_ID,
     IDEMPOTENCY_KEY,
     POST_ERRORS,
     READ_ERRORS,
+    STORED_EXTERNAL_ID,
     VALIDATION_EXAMPLE,
     WRITE_ERRORS,
     errors,
@@ -36,7 +37,7 @@ PROSPECT_EXAMPLE = {
     "first_name": "Ana",
     "last_name": "Lopez",
     "email": "ana@example.com",
-    "phone": "+15551234567",
+    "phone": "+12125551234",
     "staff_owner": {"external_id": "E42", "email": "sam@club.com", "name": "Sam Ortiz"},
     "lead_source": {"external_id": "LS7", "name": "Facebook ad"},
     "updated_at": "2026-11-26T10:00:00Z",
@@ -54,8 +55,8 @@ MEMBER_EXAMPLE = {
 }
 
 
-def _external_id_check(external_id: str) -> None:
-    problem = external_id_problem(external_id)
+def _external_id_check(external_id: str, *, stored: bool = False) -> None:
+    problem = external_id_problem(external_id, stored=stored)
     if problem:
         raise ValidationProblem(
             "Invalid external_id.", errors=[{"field": "external_id", "message": problem}]
@@ -63,8 +64,9 @@ def _external_id_check(external_id: str) -> None:
 
 
 def _linked_record(integration: Any, kind: str, external_id: str) -> Any:
-    """The record this partner knows by `external_id`; 404 when there is none."""
-    _external_id_check(external_id)
+    """The record this partner knows by `external_id`; 404 when there is none. Any id a
+    record may have been stored with is looked up (one from before the rule too)."""
+    _external_id_check(external_id, stored=True)
     link = (
         ExternalLink.objects.select_related(kind)
         .filter(integration=integration, kind=kind, external_id=external_id)
@@ -92,9 +94,10 @@ class RecordUpsertApi(PartnerApi):
         [result] = records_ingest(integration=integration, kind=self.kind, records=[record])
         ingest_counted(kind=self.kind, statuses=[result.status], batch=False)
         if result.status == "error":
-            raise (Conflict if result.code == "conflict" else ValidationProblem)(
-                "The record was not stored.", errors=result.errors
+            problem = {"conflict": Conflict, "not_found": ReferenceNotFound}.get(
+                result.code, ValidationProblem
             )
+            raise problem("The record was not stored.", errors=result.errors)
         [body] = records_render(integration=integration, kind=self.kind, records=[result.record])
         if result.matched:
             body["matched"] = result.matched
@@ -235,7 +238,7 @@ def _detail_schema(kind: str, out: type, example: dict) -> Any:
         summary=f"Get a {kind} by your external_id",
         description=f"The stored {kind}, in your ids.",
         tags=[f"{kind.capitalize()}s"],
-        parameters=[CLIENT_ID, EXTERNAL_ID],
+        parameters=[CLIENT_ID, STORED_EXTERNAL_ID],
         responses={200: out, **errors(*READ_ERRORS)},
         examples=[
             OpenApiExample(
@@ -257,7 +260,7 @@ def _erase_schema(kind: str) -> Any:
             "creates a new record."
         ),
         tags=[f"{kind.capitalize()}s"],
-        parameters=[CLIENT_ID, EXTERNAL_ID],
+        parameters=[CLIENT_ID, STORED_EXTERNAL_ID],
         request=None,
         responses={204: None, **errors(*READ_ERRORS)},
     )

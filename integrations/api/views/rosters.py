@@ -8,15 +8,11 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from integrations.api import body_schema as b
 from integrations.api.base import PartnerApi, keyset_page
 from integrations.api.problems import ValidationProblem
 from integrations.api.schema import CLIENT_ID, CURSOR, LIMIT, READ_ERRORS, WRITE_ERRORS, errors
-from integrations.records.values import (
-    FieldError,
-    email_value,
-    external_id_value,
-    string_value,
-)
+from integrations.records.rosters import LEAD_SOURCE_FIELDS, STAFF_FIELDS, roster_entries
 from mappings.models import MappingStatus, RemoteLeadSource, RemoteStaff
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 
@@ -26,29 +22,32 @@ MAX_LEAD_SOURCES = 10_000
 
 class StaffInSerializer(serializers.Serializer):
     # Names and email may be null, as on records: null is stored as empty (STAFF_FIELDS).
-    external_id = serializers.CharField(min_length=1, max_length=100)
-    first_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
-    last_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
-    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+    external_id = b.field(b.EXTERNAL_ID, required=True, help_text=b.EXTERNAL_ID_WORDS)
+    first_name = b.field(b.text(100), null=True)
+    last_name = b.field(b.text(100), null=True)
+    email = b.field(b.or_blank(b.EMAIL), null=True)
     active = serializers.BooleanField(required=False, default=True)
 
 
+UNIQUE_WORDS = "At most {most:,}, no external_id twice (a 400 otherwise, nothing stored)."
+
+
 class StaffRosterInSerializer(serializers.Serializer):
-    staff = StaffInSerializer(many=True, max_length=MAX_STAFF)  # type: ignore[call-arg]
+    staff = StaffInSerializer(  # type: ignore[call-arg]
+        many=True, max_length=MAX_STAFF, help_text=UNIQUE_WORDS.format(most=MAX_STAFF)
+    )
 
 
 class LeadSourceInSerializer(serializers.Serializer):
-    external_id = serializers.CharField(min_length=1, max_length=100)
-    name = serializers.CharField(min_length=1, max_length=100)
+    external_id = b.field(b.EXTERNAL_ID, required=True, help_text=b.EXTERNAL_ID_WORDS)
+    name = b.field(b.nonblank(100), required=True)
     active = serializers.BooleanField(required=False, default=True)
 
 
 class LeadSourceRosterInSerializer(serializers.Serializer):
-    lead_sources = LeadSourceInSerializer(many=True, max_length=MAX_LEAD_SOURCES)  # type: ignore[call-arg]
+    lead_sources = LeadSourceInSerializer(  # type: ignore[call-arg]
+        many=True, max_length=MAX_LEAD_SOURCES, help_text=UNIQUE_WORDS.format(most=MAX_LEAD_SOURCES)
+    )
 
 
 class RosterCountsSerializer(serializers.Serializer):
@@ -113,58 +112,12 @@ def _roster_items(data: Any, key: str, limit: int) -> list:
     return data[key]
 
 
-def _active(item: dict, field: str, problems: list[FieldError]) -> bool:
-    value = item.get("active", True)
-    if not isinstance(value, bool):
-        problems.append({"field": field, "message": "Must be true or false."})
-    return value is not False
-
-
 def roster_validate(data: Any, *, key: str, limit: int, fields: dict) -> list[dict]:
     """Every entry normalized, or a 400 listing every bad field and duplicate."""
-    items = _roster_items(data, key, limit)
-    problems: list[FieldError] = []
-    out: list[dict] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        at = f"{key}[{index}]."
-        if not isinstance(item, dict):
-            problems.append({"field": at[:-1], "message": "Must be an object."})
-            continue
-        entry: dict[str, Any] = {
-            "external_id": external_id_value(item.get("external_id"), at + "external_id", problems)
-        }
-        for name, normalize in fields.items():
-            entry[name] = normalize(item.get(name), at + name, problems) or ""
-        entry["active"] = _active(item, at + "active", problems)
-        ext = entry["external_id"]
-        if ext is not None and ext in seen:
-            problems.append(
-                {"field": at + "external_id", "message": f"Duplicate of {key}[{seen[ext]}]."}
-            )
-        if ext is not None:
-            seen.setdefault(ext, index)
-        out.append(entry)
+    entries, problems = roster_entries(_roster_items(data, key, limit), key=key, fields=fields)
     if problems:
         raise ValidationProblem("See errors for each invalid field.", errors=problems)
-    return out
-
-
-STAFF_FIELDS = {
-    "first_name": lambda v, f, e: string_value(v, f, e, 100),
-    "last_name": lambda v, f, e: string_value(v, f, e, 100),
-    "email": email_value,
-}
-
-
-def _required_name(value: Any, field: str, problems: list[FieldError]) -> str | None:
-    name = string_value(value, field, problems, 100)
-    if name == "":
-        problems.append({"field": field, "message": "Required."})
-    return name
-
-
-LEAD_SOURCE_FIELDS = {"name": _required_name}
+    return entries
 
 
 def staff_render(remote: RemoteStaff) -> dict:

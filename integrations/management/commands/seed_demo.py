@@ -35,6 +35,12 @@ class Command(BaseCommand):
         if not settings.DEBUG and not settings.TESTING:
             # The demo has well-known passwords and a published API key.
             raise CommandError("seed_demo is for development: set DJANGO_DEBUG=1.")
+        if not settings.CONNECTOR_ALLOW_LOOPBACK_URLS:
+            # The demo's platforms are sandboxes on this machine, at http://127.0.0.1.
+            raise CommandError(
+                "seed_demo's platforms run on this machine: set CONNECTOR_ALLOW_LOOPBACK_URLS=1 "
+                "(make run does)."
+            )
         with transaction.atomic():
             client = self.ensure_client()
             intouch, partner = self.ensure_integrations(client)

@@ -35,6 +35,7 @@ from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
 from integrations.monitoring.tally import fetched_tally
 from integrations.records.normalize import record_normalize
+from integrations.records.rosters import LEAD_SOURCE_FIELDS, STAFF_FIELDS, roster_entry
 from integrations.sync import conf
 from integrations.sync.delivery.deliver import adapter_cached
 from integrations.sync.delivery.wake import deliveries_kick
@@ -163,19 +164,44 @@ def _can_fetch(adapter: Adapter, kind: str) -> bool:
 
 
 def _staff_fetch(integration: Integration, adapter: Adapter, counts: Counter[str]) -> None:
-    staff = [_staff_dict(record) for record in _retrying(adapter.list_staff)]
+    listed = [_staff_dict(record) for record in _retrying(adapter.list_staff)]
+    staff = _roster_taken(integration, "staff", listed, STAFF_FIELDS, counts)
     staff_roster_replace(integration=integration, staff=staff)
     counts["staff"] = len(staff)
 
 
 def _lead_sources_fetch(integration: Integration, adapter: Adapter,
                         counts: Counter[str]) -> None:
-    sources = [
+    listed = [
         {"external_id": s.id, "name": s.name, "active": s.active}
         for s in _retrying(adapter.list_lead_sources)
     ]
+    sources = _roster_taken(integration, "lead_sources", listed, LEAD_SOURCE_FIELDS, counts)
     lead_source_roster_replace(integration=integration, lead_sources=sources)
     counts["lead_sources"] = len(sources)
+
+
+def _roster_taken(integration: Integration, key: str, listed: list[dict],
+                  fields: dict, counts: Counter[str]) -> list[dict]:
+    """The entries the partner API would take (roster_entry); the others are counted and
+    logged, and left out."""
+    taken, refused = [], []
+    for index, item in enumerate(listed):
+        entry, problems = roster_entry(item, f"{key}[{index}].", fields)
+        if entry is not None and not problems:
+            taken.append(entry)
+        else:
+            refused.append(f"{item.get('external_id')!r} ({_errors_words(problems)})")
+    if refused:
+        counts[f"{key}_invalid"] = len(refused)
+        log_write(
+            client_id=integration.client_id, integration_id=integration.pk,
+            level=LogEntry.Level.ERROR,
+            summary=f"{len(refused)} of the {key.replace('_', ' ')} fetched from "
+            f"{integration.platform.name} could not be taken: {', '.join(refused[:10])}"[:300],
+            detail="Correct them in the platform; they are taken at the next fetch.",
+        )
+    return taken
 
 
 def _staff_dict(record: Any) -> dict:

@@ -42,7 +42,9 @@ class IngestResult:
     status: str  # created | updated | unchanged | error
     id: uuid.UUID | None = None
     errors: FieldErrors = field(default_factory=list)
-    code: str = ""  # for an error: "invalid" (the record's fault) or "conflict" (a link)
+    # For an error: "invalid" (the record's fault), "conflict" (a link) or "not_found" (a
+    # record it names by connector_id or prospect_external_id does not exist).
+    code: str = ""
     ignored: bool = False  # older than the stored version: recorded, not applied
     instance: Any = field(default=None, repr=False)
     new_row: dict[str, Any] | None = field(default=None, repr=False)
@@ -193,7 +195,7 @@ class _Planner:
                 errors.append(
                     {"field": "prospect_external_id", "message": "No prospect with this id."}
                 )
-                code = code or "invalid"
+                code = code or "not_found"
         if errors:
             return IngestResult(external_id=ext, status="error", errors=errors, code=code)
         match = None if target else self.b.matches.get(index)
@@ -266,7 +268,7 @@ class _Planner:
         if linked and linked != wanted:
             problem = "This external_id is linked to another Connector record."
         elif not linked and wanted not in self.b.stored:
-            problem, code = f"No {self.kind} with this Connector id.", "invalid"
+            problem, code = f"No {self.kind} with this Connector id.", "not_found"
         elif not linked and (self.b.linked_as.get(wanted) or self.claimed.get(wanted, ext)) != ext:
             other = self.b.linked_as.get(wanted) or self.claimed[wanted]
             problem = f"That record is already linked to external_id '{other}'."
