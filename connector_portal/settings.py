@@ -50,7 +50,7 @@ if not CONNECTOR_ENCRYPTION_KEYS and not DEBUG and not TESTING:
 CONNECTOR_ALLOW_LOOPBACK_URLS = env_bool("CONNECTOR_ALLOW_LOOPBACK_URLS", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "connector_portal.admin_site.ConnectorAdminConfig",  # django.contrib.admin, the support home
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "integrations.web.timezones.client_time_zone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -191,6 +192,19 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "connector@localhost")
+# SMTP (with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Issue emails (integrations/sync/issues/notify.py): links in them start with this address,
+# and these addresses get support's copies besides the staff users who keep them on.
+CONNECTOR_PUBLIC_URL = os.environ.get("CONNECTOR_PUBLIC_URL", "http://127.0.0.1:8000")
+CONNECTOR_SUPPORT_EMAILS = [
+    a for a in os.environ.get("CONNECTOR_SUPPORT_EMAILS", "").split(",") if a.strip()
+]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -8,10 +8,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from integrations.monitoring.views import health_view, metrics_view
 
-admin.site.site_header = "Connector support"
-admin.site.site_title = "Connector support"
-admin.site.index_title = "Clients, integrations, mappings and sync health"
-
 urlpatterns = [
     path("healthz", health_view, name="healthz"),
     path("metrics", metrics_view, name="metrics"),

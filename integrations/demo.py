@@ -82,6 +82,19 @@ PARTNER_PROSPECTS: list[dict[str, Any]] = [
     },
 ]
 
+# What InTouch already holds when the demo starts (run_demo_platforms serves them): a lead whose
+# owner has only a suggestion at the partner (Robert / Bob Miller, waiting for review), and
+# one whose email has a typo InTouch let through. Fetched by the worker, they show two issues
+# a newcomer can act on: a lead sent to the partner without its owner, and a record the
+# Connector cannot take until it is corrected in InTouch. (The partner's Kenji Watanabe goes
+# to InTouch without his owner Jordan Reyes, a third.)
+INTOUCH_PROSPECTS = [
+    {"first_name": "Oscar", "last_name": "Ruiz", "email": "oscar.ruiz@example.com",
+     "staff_owner_id": "IT-3", "lead_source_id": "ITLS-3"},
+    {"first_name": "Nina", "last_name": "Kowalski", "email": "nina.kowalski@example,com",
+     "staff_owner_id": "IT-2"},
+]
+
 PARTNER_MEMBERS: list[dict[str, Any]] = [
     {
         "external_id": "ACM-1",

@@ -10,6 +10,7 @@ import time
 
 from integrations.api.idempotency import idempotency_records_purge
 from integrations.db.locks import integration_lock
+from integrations.monitoring.tally import records_received_fold
 from integrations.services.export import export_build, exports_expire
 from integrations.services.retention import history_prune
 from integrations.sync import conf
@@ -24,6 +25,8 @@ from integrations.sync.delivery.wake import (
 )
 from integrations.sync.delivery.worker import worker_run
 from integrations.sync.inbound.fetch import integration_fetch
+from integrations.sync.issues.notify import issues_digest, issues_notify
+from integrations.sync.issues.refresh import issues_refresh
 from integrations.sync.schedules import fetch_schedules_sync
 
 logger = logging.getLogger(__name__)
@@ -39,15 +42,18 @@ def deliver_integration_task(integration_id: int) -> dict:
 
 
 def outbox_sweep_task() -> dict:
-    """Periodic: re-queue rows of dead workers, kick destinations with due rows, release, and
-    follow up what went out incomplete (recheck.py)."""
+    """Periodic: re-queue rows of dead workers, kick destinations with due rows, release,
+    follow up what went out incomplete (recheck.py), and resolve issues whose cause is gone."""
     requeued = outbox_sweep(older_than_seconds=conf.claim_timeout_seconds())
     due = integrations_with_due_rows()
     for integration_id in due:
         delivery_enqueue(integration_id=integration_id)
     released = pending_releases_run()
     followed = outbox_recheck()
-    return {"requeued": requeued, "kicked": len(due), "releases": released, **followed}
+    issues = issues_refresh()
+    received = records_received_fold()
+    return {"requeued": requeued, "kicked": len(due), "releases": released, **followed,
+            "issues_resolved": issues["resolved"], "received": received}
 
 
 def fetch_integration_task(integration_id: int) -> dict:
@@ -95,6 +101,16 @@ def history_prune_task() -> dict:
     """Hourly: prune history older than its retention, a few short transactions at a time,
     and exports older than a day."""
     return {**history_prune(), "exports": exports_expire()}
+
+
+def issues_notify_task() -> int:
+    """Every few minutes: email issues that opened or have lasted an hour (once a day each)."""
+    return issues_notify()
+
+
+def issues_digest_task() -> int:
+    """Daily: the digest of ongoing issues, to each club and to support."""
+    return issues_digest()
 
 
 def export_build_task(export_id: int) -> None:

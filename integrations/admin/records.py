@@ -19,12 +19,12 @@ from django.utils.html import format_html
 from integrations.admin.clients import admin_link
 from integrations.admin.paging import BigTableMixin
 from integrations.admin.people import people_of, person_cell
-from integrations.models import Change, Client, ExternalLink, Integration, Member, Prospect
+from integrations.models import Client, ExternalLink, Integration, Member, Prospect
 from integrations.records.shape import record_shape
 from integrations.records.values import MISSING, FieldError, external_id_problem
 from integrations.services.erasure import records_erase
 from integrations.services.people import records_merge
-from integrations.sync.journey import record_trace
+from integrations.sync.journey import record_trace, trace_counts
 
 RECORD_READONLY = [
     "id",
@@ -224,9 +224,8 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
 
     @admin.display(description="journey")
     def journey(self, obj: Prospect | Member) -> str:
-        """Every change to the record and where it went; the full trace is below the form."""
-        count = Change.objects.filter(record_id=obj.pk).count()
-        return f"{count} change(s); see the journey below."
+        """Every change to the record and where it went: the trace is below the form."""
+        return "Every change received, each delivery and each of its attempts: see below."
 
     def change_view(
         self,
@@ -237,6 +236,7 @@ class RecordAdmin(BigTableMixin, admin.ModelAdmin):
     ) -> Any:
         extra_context = dict(extra_context or {})
         extra_context["trace"] = _record_trace(self.model, object_id)
+        extra_context["trace_counts"] = trace_counts(extra_context["trace"])
         return super().change_view(request, object_id, form_url, extra_context)
 
 

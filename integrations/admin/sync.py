@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.http import (
     Http404,
     HttpRequest,
@@ -22,9 +24,12 @@ from integrations.admin.paging import BigTableMixin
 from integrations.models import (
     Change,
     Client,
+    ExternalLink,
     IdempotencyRecord,
     Integration,
+    Member,
     OutboxRow,
+    Prospect,
     SyncRun,
     WebhookEndpoint,
 )
@@ -49,6 +54,23 @@ class ChangeAdmin(BigTableMixin, admin.ModelAdmin):
         return False  # the change log is kept: deliveries and the feed refer to it
 
 
+class IssueFilter(admin.SimpleListFilter):
+    """The deliveries of one issue (a link from the issue's page and the support home)."""
+
+    title = "issue"
+    parameter_name = "issue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, f"issue #{value}")] if value else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = str(self.value() or "")
+        if re.fullmatch(r"[0-9]{1,18}", value):
+            return queryset.filter(issue_id=int(value))
+        return queryset
+
+
 class ClientFilter(admin.SimpleListFilter):
     """Deliveries of one client (by id: the client list can be long, so it is typed)."""
 
@@ -64,6 +86,23 @@ class ClientFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _person(model: type[Prospect] | type[Member]) -> Subquery:
+    name = Concat("first_name", Value(" "), "last_name", output_field=CharField())
+    return Subquery(model.objects.filter(pk=OuterRef("record_id")).values_list(name)[:1])
+
+
+def _external_id(kind: str, integration: Any) -> Subquery:
+    links = ExternalLink.objects.filter(integration_id=integration,
+                                        **{f"{kind}_id": OuterRef("record_id")})
+    return Subquery(links.values_list("external_id")[:1])
+
+
+# The sender of a delivery's change, inside the link's subquery: no join in the list's own
+# query, which its filters (the distinct event types) read too.
+_SENDER = Subquery(Change.objects.filter(pk=OuterRef(OuterRef("change_id")))
+                   .values_list("source_integration_id")[:1])
+
+
 @admin.register(OutboxRow)
 class OutboxRowAdmin(BigTableMixin, admin.ModelAdmin):
     list_display = [
@@ -71,17 +110,19 @@ class OutboxRowAdmin(BigTableMixin, admin.ModelAdmin):
         "event_type",
         "record_link",
         "integration",
+        "platform_ids",
         "status",
         "attempts",
         "next_attempt_at",
         "problem",
         "created_at",
     ]
-    list_filter = ["status", ClientFilter, "integration", "event_type"]
+    list_filter = ["status", ClientFilter, IssueFilter, "integration", "event_type"]
     search_fields = ["=record_id", "last_error"]
     list_select_related = ["integration__platform", "integration__client"]
     readonly_fields = [f.name for f in OutboxRow._meta.fields]
     actions = ["retry", "discard"]
+    ordering = ["-id"]  # newest first (ids follow creation)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -89,10 +130,32 @@ class OutboxRowAdmin(BigTableMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # nothing is deleted to forget it: discard instead
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        """Each row's person (its name now) and the platforms' ids of the record: a few
+        index lookups per row shown, evaluated for the page's rows only."""
+        return super().get_queryset(request).annotate(
+            person=Coalesce(_person(Prospect), _person(Member)),
+            destination_id=Coalesce(_external_id("prospect", OuterRef("integration_id")),
+                                    _external_id("member", OuterRef("integration_id"))),
+            source_id=Coalesce(_external_id("prospect", _SENDER),
+                               _external_id("member", _SENDER)),
+        )
+
     @admin.display(description="record")
     def record_link(self, obj: OutboxRow) -> str:
         url = reverse(f"admin:integrations_{obj.kind}_change", args=[obj.record_id])
-        return format_html('<a href="{}">{} {}</a>', url, obj.kind, str(obj.record_id)[:8])
+        name = (getattr(obj, "person", "") or "").strip()
+        return format_html('<a href="{}">{}</a>', url,
+                           name or f"{obj.kind} {str(obj.record_id)[:8]} (no name)")
+
+    @admin.display(description="the platforms' ids")
+    def platform_ids(self, obj: OutboxRow) -> str:
+        there = getattr(obj, "destination_id", None)
+        came = getattr(obj, "source_id", None)
+        parts = [f"{obj.integration.platform.name}: {there or 'not yet'}"]
+        if came:
+            parts.append(f"from: {came}")
+        return " · ".join(parts)
 
     @admin.display(description="error / hold reason")
     def problem(self, obj: OutboxRow) -> str:

@@ -33,7 +33,7 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ["client"]
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
-        (None, {"fields": ["email", "password", "full_name", "client"]}),
+        (None, {"fields": ["email", "password", "full_name", "client", "issue_emails"]}),
         (
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

@@ -2,13 +2,15 @@
 
 from integrations.db import lookups  # noqa: F401 - registers the `__any` lookup
 from integrations.models.clients import ApiKey, Client, DataExport, Integration, Platform
+from integrations.models.issues import Issue, IssueKind, IssueStatus
 from integrations.models.launches import Launch
 from integrations.models.logs import AuditEntry, LogEntry
 from integrations.models.matching import PossibleDuplicate
-from integrations.models.monitoring import DeliveryTally, IngestTally
+from integrations.models.monitoring import DeliveryTally, IngestTally, ReceivedTally
 from integrations.models.records import ExternalLink, Member, Prospect
 from integrations.models.sync import (
     Change,
+    DeliveryAttempt,
     FeedRetention,
     IdempotencyRecord,
     OutboxRow,
@@ -23,12 +25,16 @@ __all__ = [
     "Change",
     "Client",
     "DataExport",
+    "DeliveryAttempt",
     "DeliveryTally",
     "ExternalLink",
     "FeedRetention",
     "IdempotencyRecord",
     "IngestTally",
     "Integration",
+    "Issue",
+    "IssueKind",
+    "IssueStatus",
     "Launch",
     "LogEntry",
     "Member",
@@ -36,6 +42,7 @@ __all__ = [
     "Platform",
     "PossibleDuplicate",
     "Prospect",
+    "ReceivedTally",
     "SyncRun",
     "User",
     "WebhookEndpoint",

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import functools
+import zoneinfo
+
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -8,6 +12,20 @@ from integrations.crypto import EncryptedTextField
 from integrations.models.choices import Adapter, DataKind, Direction, Mode, UnmatchedOwner
 from integrations.models.integrity import LockingDeleteModel
 from integrations.models.matching import ReviewPolicy
+
+
+def time_zone_validator(value: str) -> None:
+    """A zone of the IANA database ("Europe/London", "America/New_York", "UTC")."""
+    if value not in available_time_zones():
+        raise ValidationError(
+            f"“{value}” is not a time zone: use a name such as Europe/London or UTC."
+        )
+
+
+@functools.cache
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() | {"UTC"})
+
 
 client_id_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
@@ -20,6 +38,11 @@ class Client(LockingDeleteModel):
 
     id = models.CharField(primary_key=True, max_length=64, validators=[client_id_validator])
     name = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[time_zone_validator],
+        help_text="The club's time zone (an IANA name such as Europe/London): the times of its "
+        "pages, log and emails.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -27,6 +50,14 @@ class Client(LockingDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The club's time zone (UTC if the stored name is not one any more)."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
 
 class Platform(models.Model):

@@ -31,6 +31,9 @@ class LogEntry(models.Model):
     detail = models.TextField(blank=True)
     record_kind = models.CharField(max_length=10, blank=True)
     record_id = models.UUIDField(null=True, blank=True)
+    # The records a line is about (up to `LOG_RECORDS`, ids only): the club's pages render
+    # their names at read time, so no person's name is ever written into the log.
+    records = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -72,6 +75,8 @@ class AuditEntry(models.Model):
         return f"{self.action} {self.target_repr}"
 
 
+LOG_RECORDS = 20
+
 # The writers of the two trails: every service that decides or reports goes through them.
 
 
@@ -98,7 +103,7 @@ def audit_record(
     )
 
 
-def log_write(
+def log_entry(
     *,
     client_id: str,
     level: str,
@@ -107,14 +112,32 @@ def log_write(
     integration_id: int | None = None,
     record_kind: str = "",
     record_id: Any = None,
+    record_ids: list[Any] | None = None,
 ) -> LogEntry:
-    """Add a line to the client's connector log, in plain words."""
-    return LogEntry.objects.create(
+    """A line of the client's connector log, not saved yet (`log_write_many` saves several
+    in one statement). In plain words, with ids and never a person's name: `record_ids` are
+    shown by name on the club's pages."""
+    ids = [str(pk) for pk in (record_ids or ([record_id] if record_id else []))]
+    return LogEntry(
         client_id=client_id,
         integration_id=integration_id,
         level=level,
         summary=summary[:300],
         detail=detail,
         record_kind=record_kind,
-        record_id=record_id,
+        record_id=record_id if record_id else (ids[0] if len(ids) == 1 else None),
+        records=ids[:LOG_RECORDS],
     )
+
+
+def log_write(**fields: Any) -> LogEntry:
+    """Add a line to the client's connector log (the arguments of `log_entry`)."""
+    entry = log_entry(**fields)
+    entry.save()
+    return entry
+
+
+def log_write_many(entries: list[LogEntry]) -> None:
+    """Add several lines at once: one statement."""
+    if entries:
+        LogEntry.objects.bulk_create(entries)

@@ -42,3 +42,25 @@ class IngestTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}: {self.count}"
+
+
+class ReceivedTally(models.Model):
+    """Records a platform sent to the Connector, per integration and day (UTC): what a
+    platform that only sends shows on the club's pages ("6,000 records received"), read from
+    a few rows instead of the change log. The sweep adds the changes received since its last
+    run every minute (monitoring/tally.py): nothing is written on ingest's path."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    records = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "day"], name="one_tally_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id} {self.day}: {self.records}"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from integrations.crypto import EncryptedTextField
@@ -143,6 +144,18 @@ class OutboxRow(models.Model):
     # Delivered without its lead source (no mapping there, and the platform cannot create
     # it): when the lead source gets a mapping, it follows as an update (delivery/recheck.py).
     sent_without_lead_source = models.BooleanField(default=False, db_default=False)
+    # Why a row that is not delivered waits, was held or failed: the issue of its cause
+    # (models/issues.py), cleared when it is delivered. Never set by ingest (but for a feed
+    # partner's held row), so its partial index costs ingest nothing.
+    issue = models.ForeignKey(
+        "integrations.Issue",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -179,10 +192,53 @@ class OutboxRow(models.Model):
                 | models.Q(sent_without_lead_source=True),
                 name="outbox_incomplete",
             ),
+            # The rows of an issue (its count, its list): none written by ingest.
+            models.Index(
+                fields=["issue", "id"],
+                condition=models.Q(issue__isnull=False),
+                name="outbox_issue",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.integration_id} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try of one delivery: when, what came of it, the platform's answer, and who asked
+    for it again. Written once per delivery pass for the whole batch (`outcomes.py`), so a
+    failure and the retry that delivered it both stay in the record's journey."""
+
+    class Result(models.TextChoices):
+        DELIVERED = "delivered", "delivered"
+        RETRY = "retry", "failed, tried again later"
+        WAITING = "waiting", "waiting for the platform"
+        RATE_LIMITED = "rate_limited", "asked to slow down"
+        FAILED = "failed", "failed"
+        HELD = "held", "held"
+        SENT_AGAIN = "sent_again", "sent again"
+
+    # No database constraint: delivered rows are pruned before their attempts (retention).
+    delivery = models.ForeignKey(
+        OutboxRow,
+        on_delete=models.DO_NOTHING,
+        related_name="tries",
+        db_constraint=False,
+        db_index=False,
+    )
+    at = models.DateTimeField()
+    result = models.CharField(max_length=20, choices=Result.choices)
+    answer = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["delivery", "id"], name="attempt_delivery")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.result} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class SyncRun(models.Model):

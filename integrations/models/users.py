@@ -44,6 +44,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can log into the support admin.")
+    issue_emails = models.BooleanField(
+        default=True,
+        help_text="Emails about sync issues: when one opens or lasts an hour, and a daily "
+        "digest (client users: their club's; support staff: every client's).",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

@@ -61,7 +61,17 @@ class DatabaseCollector(Collector):
             for status, n in sorted(counts.items()):
                 queues.add_metric([queue, status], n)
         yield queues
+        yield self._issues()
         yield from self._engine()
+
+    def _issues(self) -> Metric:
+        family = GaugeMetricFamily(
+            "connector_issues", "Sync issues by kind and status (ongoing, resolved).",
+            labels=["kind", "status"],
+        )
+        for (kind, status), n in sorted(selectors.issue_counts().items()):
+            family.add_metric([kind, status], n)
+        return family
 
     def _deliveries(self) -> Metric:
         family = CounterMetricFamily(

@@ -17,7 +17,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.models import Schedule, Success
 
-from integrations.models import Integration, OutboxRow, PossibleDuplicate, WebhookEndpoint
+from integrations.models import (
+    Integration,
+    Issue,
+    IssueKind,
+    IssueStatus,
+    OutboxRow,
+    PossibleDuplicate,
+    WebhookEndpoint,
+)
 from integrations.models.choices import Mode
 from integrations.models.sync import OutboxStatus
 from integrations.sync.schedules import PERIODIC, SWEEP
@@ -141,7 +149,8 @@ def _by_status(queryset) -> dict[str, int]:
 
 
 # What waits for a person, by queue: {status: count}; /metrics shows each as
-# connector_review_queue{queue, status}.
+# connector_review_queue{queue, status}. Issues have their own gauge, connector_issues{kind,
+# status}.
 REVIEW_QUEUES: dict[str, Callable[[], dict[str, int]]] = {
     "staff": _staff_queue,
     "lead_sources": _lead_source_queue,
@@ -151,3 +160,14 @@ REVIEW_QUEUES: dict[str, Callable[[], dict[str, int]]] = {
 
 def review_queue_sizes() -> dict[str, dict[str, int]]:
     return {name: counts() for name, counts in REVIEW_QUEUES.items()}
+
+
+def issue_counts() -> Counter[tuple[str, str]]:
+    """{(kind, status): issues}, every kind and status present (0 when none): one grouped read
+    of a small table (one row per cause)."""
+    counts: Counter[tuple[str, str]] = Counter(
+        {(kind, status): 0 for kind in IssueKind.values for status in IssueStatus.values})
+    for kind, status, n in Issue.objects.values_list("kind", "status").annotate(
+            n=Count("id")).order_by():
+        counts[(kind, status)] = n
+    return counts

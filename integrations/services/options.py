@@ -17,12 +17,14 @@ from integrations.crypto import DecryptionError
 from integrations.models import Integration
 from integrations.models.choices import Mode, UnmatchedOwner
 from integrations.models.logs import audit_record, log_write
+from integrations.models.matching import ReviewPolicy
 from integrations.outbound import validate_saved_url
 from integrations.services.launch import (
     IntegrationOptions,
     integration_set_credentials,
     validate_options,
 )
+from integrations.sync.delivery.credentials import credentials_changed, credentials_work
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +35,11 @@ OPTION_FIELDS = (
     "lead_source",
     "unmatched_owner",
     "default_staff",
+    "prospect_review",
+    "member_review",
     "enabled",
 )
+REVIEW_OPTIONS = ("prospect_review", "member_review")
 DEFAULT_TEST_TIMEOUT = 10.0
 
 
@@ -65,9 +70,12 @@ def _options_errors(integration: Integration, new: dict[str, Any]) -> dict[str, 
     unknown = set(new) - set(OPTION_FIELDS)
     if unknown:
         return {"__all__": f"Unknown options: {', '.join(sorted(unknown))}."}
-    fields = {k: v for k, v in new.items() if k != "default_staff"}
+    fields = {k: v for k, v in new.items() if k not in ("default_staff", *REVIEW_OPTIONS)}
     options = replace(_current_options(integration), **fields)
     errors = validate_options(options, integration.platform)
+    for name in REVIEW_OPTIONS:
+        if name in new and new[name] not in ReviewPolicy.values:
+            errors[name] = "Choose to hold the record or to send it as a new person."
     if options.unmatched_owner != UnmatchedOwner.SEND_WITHOUT_OWNER and not (
         integration.platform.has_staff
     ):
@@ -142,6 +150,8 @@ def integration_connection_update(
     if not changed:
         return integration
     integration.save(update_fields=[*changed, "updated_at"])
+    # Deliveries that waited for working credentials (or for the old address) try again now.
+    transaction.on_commit(lambda: credentials_changed(integration=integration))
     audit_record(
         actor=acting_user,
         action="integration.connection_update",
@@ -153,11 +163,12 @@ def integration_connection_update(
     return integration
 
 
-def _test_result(integration: Integration, timeout: float) -> ConnectionResult:
+def _test_result(integration: Integration, timeout: float, base_url: str, token: str
+                 ) -> ConnectionResult:
     # The adapter (and the decrypted token) is made here, in the request's thread: the worker
     # thread below only speaks HTTP, never the database.
     try:
-        adapter = adapter_for(integration)
+        adapter = adapter_for(integration, base_url=base_url, token=token)
     except DecryptionError:
         return ConnectionResult(False, "The saved token cannot be read any more: enter it again.")
     # A hard deadline on top of the adapter's own timeouts: a platform that trickles bytes
@@ -170,7 +181,7 @@ def _test_result(integration: Integration, timeout: float) -> ConnectionResult:
         unit = "second" if timeout == 1 else "seconds"
         return ConnectionResult(
             False,
-            f"The platform at {integration.base_url} did not answer within {timeout:g} {unit}.",
+            f"The platform at {base_url} did not answer within {timeout:g} {unit}.",
         )
     except Exception:
         logger.exception("connection test of integration %s failed", integration.pk)
@@ -183,17 +194,33 @@ def _test_result(integration: Integration, timeout: float) -> ConnectionResult:
         pool.shutdown(wait=False)
 
 
-def integration_connection_test(*, integration: Integration, acting_user: Any) -> ConnectionResult:
-    """Call the platform with the saved URL and credentials; the result in plain words."""
-    if integration.mode != Mode.API or not integration.base_url:
-        return ConnectionResult(False, "Enter and save the platform's address first.")
+def integration_connection_test(
+    *, integration: Integration, acting_user: Any, base_url: str | None = None,
+    credentials: str = "",
+) -> ConnectionResult:
+    """Call the platform with the address and token typed (the saved ones where none is
+    given), saving nothing: the live sync goes on with the saved ones. The result in plain
+    words. When the saved ones work, deliveries that waited for them go now."""
+    if integration.mode != Mode.API:
+        return ConnectionResult(False, "This integration does not call the platform.")
+    url = (base_url if base_url is not None else integration.base_url).strip()
+    if not url:
+        return ConnectionResult(False, "Enter the platform's address first.")
+    try:
+        validate_saved_url(url)
+    except ValidationError as exc:
+        return ConnectionResult(False, " ".join(exc.messages))
     timeout = float(getattr(settings, "CONNECTOR_TEST_CONNECTION_TIMEOUT", DEFAULT_TEST_TIMEOUT))
-    result = _test_result(integration, timeout)
+    result = _test_result(integration, timeout, url, credentials)
+    saved = not credentials and url == integration.base_url
+    what = "the saved address and token" if saved else "an address and token not yet saved"
     log_write(
         client_id=integration.client_id,
         integration_id=integration.pk,
         level="info" if result.ok else "warning",
         summary=f"Connection test of {integration.platform.name}: {result.message}",
-        detail=f"Tested by {acting_user}.",
+        detail=f"Tested by {acting_user}, with {what}.",
     )
+    if result.ok and saved:
+        credentials_work(integration=integration)
     return result

@@ -1,9 +1,9 @@
 """Keeping history only as long as promised (issue 19): pruning, in small batches.
 
 Delivered (discarded, superseded) outbox rows and their change snapshots are kept as long as the
-feed promises events (`CONNECTOR_FEED_RETENTION_DAYS`, 30), sync runs, connector-log lines and audit
-rows as long as their own settings say. Rows still waiting (pending, held, sending, failed) are
-never pruned, nor the changes they refer to.
+feed promises events (`CONNECTOR_FEED_RETENTION_DAYS`, 30), sync runs (and delivery attempts),
+connector-log lines and audit rows as long as their own settings say. Rows still waiting
+(pending, held, sending, failed) are never pruned, nor the changes they refer to.
 
 Every table is pruned oldest first, a window of ids at a time, each window its own short
 transaction: the rows pruned are months older than anything ingest writes, so pruning never
@@ -28,7 +28,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from integrations.db.retention import changes_delete
-from integrations.models import AuditEntry, Change, FeedRetention, LogEntry, OutboxRow, SyncRun
+from integrations.models import (
+    AuditEntry,
+    Change,
+    DeliveryAttempt,
+    FeedRetention,
+    LogEntry,
+    OutboxRow,
+    SyncRun,
+)
 from integrations.models.sync import OutboxStatus
 
 PRUNABLE = (OutboxStatus.DELIVERED, OutboxStatus.DISCARDED, OutboxStatus.SUPERSEDED)
@@ -42,6 +50,8 @@ def retention_days() -> dict[str, int]:
     return {
         "outbox": settings.CONNECTOR_FEED_RETENTION_DAYS,
         "sync_runs": settings.CONNECTOR_SYNC_RUN_RETENTION_DAYS,
+        # A delivery's attempts, as long as the runs: its journey outlives the feed's promise.
+        "attempts": settings.CONNECTOR_SYNC_RUN_RETENTION_DAYS,
         "log": settings.CONNECTOR_LOG_RETENTION_DAYS,
         "audit": settings.CONNECTOR_AUDIT_RETENTION_DAYS,
     }
@@ -60,7 +70,7 @@ def history_prune(
     days = retention_days()
     deadline = time.monotonic() + budget_seconds
     pace = functools.partial(_windows, deadline=deadline, window=window, rest=rest)
-    counts = {"outbox": 0, "changes": 0, "sync_runs": 0, "log": 0, "audit": 0}
+    counts = {"outbox": 0, "changes": 0, "sync_runs": 0, "attempts": 0, "log": 0, "audit": 0}
     feed_cutoff = now - dt.timedelta(days=days["outbox"])
     counts["outbox"] = pace(
         OutboxRow, feed_cutoff, functools.partial(_outbox_window_prune, before=feed_cutoff)
@@ -72,6 +82,7 @@ def history_prune(
     )
     for name, model, field in (
         ("sync_runs", SyncRun, "started_at"),
+        ("attempts", DeliveryAttempt, "at"),
         ("log", LogEntry, "created_at"),
         ("audit", AuditEntry, "created_at"),
     ):

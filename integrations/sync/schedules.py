@@ -13,7 +13,10 @@ FETCH_SCHEDULES = ("fetch-schedules-sync", "integrations.tasks.fetch_schedules_t
 DELIVERY_LOOP = ("delivery-loop", "integrations.tasks.delivery_loop_task", 1)
 IDEMPOTENCY_PURGE = ("idempotency-purge", "integrations.tasks.idempotency_purge_task", 60)
 HISTORY_PRUNE = ("history-prune", "integrations.tasks.history_prune_task", 60)
-PERIODIC = (SWEEP, FETCH_SCHEDULES, DELIVERY_LOOP, IDEMPOTENCY_PURGE, HISTORY_PRUNE)
+ISSUES_NOTIFY = ("issues-notify", "integrations.tasks.issues_notify_task", 5)
+ISSUES_DIGEST = ("issues-digest", "integrations.tasks.issues_digest_task", 24 * 60)
+PERIODIC = (SWEEP, FETCH_SCHEDULES, DELIVERY_LOOP, IDEMPOTENCY_PURGE, HISTORY_PRUNE,
+            ISSUES_NOTIFY, ISSUES_DIGEST)
 
 
 def schedules_ensure() -> list[str]:

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 
 from integrations.models import Integration, LogEntry
 from integrations.models.choices import DataKind, Direction, UnmatchedOwner
+from integrations.models.clients import available_time_zones
+from integrations.models.matching import ReviewPolicy
 from mappings.models import RemoteStaff
 
 
@@ -66,6 +68,12 @@ class OptionsForm(forms.Form):
     default_staff = StaffChoiceField(
         queryset=RemoteStaff.objects.none(), required=False, label="Default staff"
     )
+    prospect_review = forms.ChoiceField(
+        choices=ReviewPolicy.choices, widget=forms.RadioSelect, required=False, label="A prospect"
+    )
+    member_review = forms.ChoiceField(
+        choices=ReviewPolicy.choices, widget=forms.RadioSelect, required=False, label="A member"
+    )
     enabled = forms.BooleanField(required=False, label="On: the Connector syncs this integration")
 
     def __init__(self, *args: Any, integration: Integration, **kwargs: Any) -> None:
@@ -96,6 +104,8 @@ class OptionsForm(forms.Form):
             "lead_source": integration.lead_source,
             "unmatched_owner": integration.unmatched_owner,
             "default_staff": integration.default_staff_id,
+            "prospect_review": integration.prospect_review,
+            "member_review": integration.member_review,
             "enabled": integration.enabled,
         }
 
@@ -114,6 +124,17 @@ class OptionsForm(forms.Form):
     def clean_unmatched_owner(self) -> str:
         # Disabled inputs are not sent: keep what is saved.
         return self.cleaned_data["unmatched_owner"] or self.integration.unmatched_owner
+
+    @property
+    def review_fields(self) -> list[forms.BoundField]:
+        return [self["prospect_review"], self["member_review"]]
+
+    def clean_prospect_review(self) -> str:
+        # Not sent (a form from before the question): keep what is saved.
+        return self.cleaned_data["prospect_review"] or self.integration.prospect_review
+
+    def clean_member_review(self) -> str:
+        return self.cleaned_data["member_review"] or self.integration.member_review
 
     def options(self) -> dict[str, Any]:
         """The submitted options, for integration_options_update."""
@@ -146,6 +167,11 @@ class ConnectionForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
     )
 
+    def __init__(self, *args: Any, keep_token: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if keep_token:  # after a test, the token just typed stays for "Save connection"
+            cast(forms.PasswordInput, self.fields["credentials"].widget).render_value = True
+
     def add_service_errors(self, error: ValidationError) -> None:
         for field, messages in error.message_dict.items():
             self.add_error(field if field in self.fields else None, messages)
@@ -163,6 +189,12 @@ class LogFilterForm(forms.Form):
         label="Platform",
         empty_label="All platforms",
     )
+    q = forms.CharField(required=False, max_length=100, label="Containing",
+                        widget=forms.TextInput(attrs={"type": "search"}))
+    since = forms.DateField(required=False, label="From",
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To",
+                            widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, client: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,4 +209,22 @@ class LogFilterForm(forms.Form):
         return {
             "level": data.get("level") or "",
             "integration": data.get("integration"),
+            "text": (data.get("q") or "").strip(),
+            "since": data.get("since"),
+            "until": data.get("until"),
         }
+
+
+class SettingsForm(forms.Form):
+    """The club's time zone, and whether this person gets emails about issues."""
+
+    time_zone = forms.ChoiceField(label="Your club's time zone",
+                                  help_text="Times on these pages, in the log and in emails.")
+    issue_emails = forms.BooleanField(
+        required=False, label="Email me when a sync problem starts or lasts an hour, and a "
+        "daily summary while any is ongoing")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["time_zone"])
+        field.choices = [(zone, zone.replace("_", " ")) for zone in sorted(available_time_zones())]

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Case, Count, F, Max, Q, When
 from django.db.models.functions import TruncDate
 
-from integrations.models import OutboxRow
+from integrations.models import OutboxRow, ReceivedTally
 from integrations.models.sync import OutboxStatus
 
 DAYS = 30
@@ -49,17 +49,24 @@ class Chart:
     delivered: int
     failed: int
 
+    @property
+    def middle(self) -> DayHealth | None:
+        """The day under the middle of the date axis."""
+        return self.days[len(self.days) // 2] if self.days else None
+
 
 def _window(today: dt.date, days: int) -> list[dt.date]:
     return [today - dt.timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
 def delivery_counts(
-    *, integration_ids: Iterable[int], today: dt.date, days: int = DAYS
+    *, integration_ids: Iterable[int], today: dt.date, days: int = DAYS,
+    zone: dt.tzinfo = dt.UTC,
 ) -> dict[int, list[DayHealth]]:
-    """Records delivered and failed per integration and day, oldest day first (one query)."""
+    """Records delivered and failed per integration and day (the club's days, in `zone`),
+    oldest day first (one query)."""
     ids = list(integration_ids)
-    start = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(), tzinfo=dt.UTC)
+    start = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(), tzinfo=zone)
     rows = (
         OutboxRow.objects.filter(integration_id__in=ids)
         .filter(
@@ -72,7 +79,7 @@ def delivery_counts(
                 default=F("updated_at"),
             )
         )
-        .annotate(day=TruncDate("at", tzinfo=dt.UTC))
+        .annotate(day=TruncDate("at", tzinfo=zone))
         .values_list("integration_id", "day", "status")
         .annotate(n=Count("id"), last=Max("at"))
         .order_by()
@@ -90,6 +97,27 @@ def delivery_counts(
                 failed=counts[pk][day].get(OutboxStatus.FAILED, 0),
                 last_delivered_at=counts[pk][day].get("last"),
             )
+            for day in _window(today, days)
+        ]
+        for pk in ids
+    }
+
+
+def received_counts(
+    *, integration_ids: Iterable[int], today: dt.date, days: int = DAYS
+) -> dict[int, list[DayHealth]]:
+    """Records each platform sent per day (UTC days, ReceivedTally), as a chart's days, with
+    `last_delivered_at` the last time one came (one query)."""
+    ids = list(integration_ids)
+    counts: dict[int, dict[dt.date, tuple[int, dt.datetime]]] = defaultdict(dict)
+    for integration_id, day, n, last in ReceivedTally.objects.filter(
+        integration_id__in=ids, day__gte=today - dt.timedelta(days=days - 1)
+    ).values_list("integration_id", "day", "records", "last_at"):
+        counts[integration_id][day] = (n, last)
+    return {
+        pk: [
+            DayHealth(day=day, delivered=counts[pk].get(day, (0, None))[0],
+                      last_delivered_at=counts[pk].get(day, (0, None))[1])
             for day in _window(today, days)
         ]
         for pk in ids

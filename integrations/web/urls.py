@@ -63,13 +63,18 @@ urlpatterns = [
         name="integration-connection",
     ),
     path("integrations/<int:pk>/test/", views.integration_test, name="integration-test"),
+    path("integrations/<int:pk>/resend/", views.integration_resend, name="integration-resend"),
+    path("integrations/<int:pk>/issues/<int:issue_pk>/", views.issue_detail,
+         name="issue-detail"),
     path("integrations/<int:pk>/staff/", views.staff_mappings, name="staff-mappings"),
     path(
         "integrations/<int:pk>/lead-sources/",
         views.lead_source_mappings,
         name="lead-source-mappings",
     ),
+    path("issues/", views.issue_list, name="issue-list"),
     path("log/", views.connector_log, name="connector-log"),
+    path("settings/", views.club_settings, name="club-settings"),
     path("export/", views.data_export, name="data-export"),
     path("export/<int:pk>/download/", views.data_export_download, name="data-export-download"),
 ]

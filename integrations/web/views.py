@@ -12,12 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from integrations.models import Client, DataExport, Integration, User
+from integrations.adapters.base import ConnectionResult
+from integrations.models import Client, DataExport, Integration, Issue, IssueStatus, User
 from integrations.models.choices import Mode
 from integrations.services.export import export_path, export_request
 from integrations.services.options import (
@@ -25,11 +26,19 @@ from integrations.services.options import (
     integration_connection_update,
     integration_options_update,
 )
+from integrations.services.preferences import client_time_zone_set, user_issue_emails_set
+from integrations.sync.delivery.resend import deliveries_resend_failed
+from integrations.sync.issues.selectors import issues_of
+from integrations.sync.issues.words import issues_words
 from integrations.web import queries
-from integrations.web.forms import ConnectionForm, LogFilterForm, OptionsForm
+from integrations.web.forms import ConnectionForm, LogFilterForm, OptionsForm, SettingsForm
+from integrations.web.people import affected_rows, lines_named, record_names
 
 LOG_PAGE_SIZE = 50
 MAPPING_PAGE_SIZE = 100
+AFFECTED_PAGE_SIZE = 50
+ISSUES_SHOWN = 10
+ISSUES_PAGE_SIZE = 50
 
 
 def user_client(request: HttpRequest) -> Client:
@@ -53,16 +62,12 @@ def client_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Http
 @client_required
 def integration_list(request: HttpRequest) -> HttpResponse:
     client = user_client(request)
-    summaries, errors_24h = queries.integration_summaries(client=client, now=timezone.now())
-    return render(
-        request,
-        "web/integration_list.html",
-        {
-            "client": client,
-            "summaries": summaries,
-            "errors_24h": errors_24h,
-        },
-    )
+    now = timezone.now()
+    summaries = queries.integration_summaries(client=client, now=now)
+    issues, total = queries.issue_items(client=client, limit=ISSUES_SHOWN, now=now)
+    context = {"client": client, "summaries": summaries, "issues": issues,
+               "issues_total": total}
+    return render(request, "web/integration_list.html", context)
 
 
 def _integration_page(
@@ -71,16 +76,24 @@ def _integration_page(
     *,
     options_form: OptionsForm | None = None,
     connection_form: ConnectionForm | None = None,
+    test_result: ConnectionResult | None = None,
     status: int = 200,
 ) -> HttpResponse:
     if connection_form is None and integration.mode == Mode.API:
         connection_form = ConnectionForm(initial={"base_url": integration.base_url})
+    now = timezone.now()
+    [summary] = queries.summaries_of([integration], client=integration.client, now=now)
+    issues, total = queries.issue_items(client=integration.client, integration=integration,
+                                        limit=ISSUES_SHOWN, now=now)
     context = {
         "integration": integration,
         "platform": integration.platform,
-        "flow": queries.integration_flow(integration=integration),
+        "summary": summary,
+        "issues": issues,
+        "issues_total": total,
         "form": options_form or OptionsForm(integration=integration),
         "connection_form": connection_form,
+        "test_result": test_result,
         "section": "options",
     }
     return render(request, "web/integration_detail.html", context, status=status)
@@ -137,13 +150,51 @@ def integration_connection(request: HttpRequest, pk: int) -> HttpResponse:
 @client_required
 @require_POST
 def integration_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """Test the address and token typed in the form (the saved ones where left empty),
+    before saving them: nothing is saved, the live sync goes on with what is saved."""
     integration = queries.client_integration(client=user_client(request), pk=pk)
     if integration.mode != Mode.API:
         return redirect("integration-detail", pk=integration.pk)
-    result = integration_connection_test(integration=integration, acting_user=request.user)
-    level = messages.SUCCESS if result.ok else messages.ERROR
-    messages.add_message(request, level, result.message, extra_tags="connection-test")
-    return redirect(reverse("integration-detail", args=[integration.pk]) + "#connection")
+    form = ConnectionForm(request.POST, keep_token=True)
+    form.is_valid()
+    typed = getattr(form, "cleaned_data", {})
+    result = integration_connection_test(
+        integration=integration, acting_user=request.user,
+        base_url=typed.get("base_url") or request.POST.get("base_url") or None,
+        credentials=typed.get("credentials") or "",
+    )
+    return _integration_page(request, integration, connection_form=form, test_result=result)
+
+
+@client_required
+@require_POST
+def integration_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the integration's failed deliveries again (after the cause was fixed)."""
+    integration = queries.client_integration(client=user_client(request), pk=pk)
+    count = deliveries_resend_failed(integration=integration, acting_user=request.user)
+    if count:
+        messages.success(request, f"{count:,} failed record{'' if count == 1 else 's'} sent "
+                         f"to {integration.platform.name} again.")
+    else:
+        messages.info(request, "Nothing had failed: nothing to send again.")
+    return redirect(reverse("integration-detail", args=[integration.pk]) + "#failed")
+
+
+@client_required
+def issue_detail(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse:
+    """One issue: what is wrong, what fixes it, and the records it holds up, by name."""
+    integration = queries.client_integration(client=user_client(request), pk=pk)
+    issue = get_object_or_404(Issue.objects.select_related("integration__platform"),
+                              pk=issue_pk, integration=integration)
+    [words] = issues_words([issue])
+    rows = affected_rows(issue)
+    page = Paginator(rows, AFFECTED_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = record_names(row.record_id for row in page)
+    context = {"integration": integration, "platform": integration.platform, "words": words,
+               "item": queries.issue_item(words), "issue": issue, "page": page,
+               "rows": [(row, names.get(str(row.record_id), "")) for row in page],
+               "section": "issues"}
+    return render(request, "web/issue_detail.html", context)
 
 
 def _mapping_page(
@@ -177,11 +228,56 @@ def lead_source_mappings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @client_required
 def connector_log(request: HttpRequest) -> HttpResponse:
-    form = LogFilterForm(request.GET, client=user_client(request))
+    """Issues first (what is wrong now), then the full log, searchable and filtered."""
+    client = user_client(request)
+    form = LogFilterForm(request.GET, client=client)
     filters = form.filters()
-    entries = queries.log_entries(client=user_client(request), **filters)
+    entries = queries.log_entries(client=client, **filters)
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/log.html", {"page": page, "form": form, **filters})
+    issues, total = queries.issue_items(client=client, integration=filters["integration"],
+                                        limit=ISSUES_SHOWN)
+    context = {"page": page, "lines": lines_named(page), "form": form, "issues": issues,
+               "issues_total": total, "filtered": any(filters.values()), **filters}
+    return render(request, "web/log.html", context)
+
+
+@client_required
+def issue_list(request: HttpRequest) -> HttpResponse:
+    """Every issue of the club (ongoing, or resolved), newest first, one platform's or all."""
+    client = user_client(request)
+    form = LogFilterForm(request.GET, client=client)
+    integration = form.filters()["integration"]
+    resolved = request.GET.get("status") == "resolved"
+    status = IssueStatus.RESOLVED if resolved else IssueStatus.ONGOING
+    issues = issues_of(client_id=client.pk, status=status,
+                       integration_id=integration.pk if integration else None)
+    page = Paginator(issues, ISSUES_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = [queries.issue_item(words) for words in issues_words(page)]
+    context = {"page": page, "items": items, "form": form, "integration": integration,
+               "resolved": resolved}
+    return render(request, "web/issue_list.html", context)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def club_settings(request: HttpRequest) -> HttpResponse:
+    """The club's time zone, and this person's issue emails."""
+    client = user_client(request)
+    user = cast(User, request.user)
+    initial = {"time_zone": client.time_zone, "issue_emails": user.issue_emails}
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client_time_zone_set(client=client, time_zone=form.cleaned_data["time_zone"],
+                                 acting_user=user)
+        except ValidationError as exc:
+            form.add_error("time_zone", exc.messages)
+        else:
+            user_issue_emails_set(user=user, wanted=form.cleaned_data["issue_emails"])
+            messages.success(request, "Saved.")
+            return redirect("club-settings")
+    return render(request, "web/settings.html", {"client": client, "form": form},
+                  status=400 if form.errors else 200)
 
 
 @client_required

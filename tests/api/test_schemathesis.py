@@ -28,7 +28,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 OWNER_KEY = "cpk_schemathesis_owner_0000000000000000000000000"
 PEER_KEY = "cpk_schemathesis_peer_00000000000000000000000000"
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.fuzzed_people]
 
 
 def _key(platform, raw: str) -> None:

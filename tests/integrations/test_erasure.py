@@ -252,7 +252,7 @@ def test_an_api_platform_that_can_erase_gets_the_call(club, sender, intouch, mon
         def erase_record(self, kind, external_id):
             erased.append((kind, external_id))
 
-    monkeypatch.setattr("integrations.sync.delivery.deliver.adapter_for",
+    monkeypatch.setattr("integrations.adapters.adapter_for",
                         lambda integration: ErasingAdapter(None))  # type: ignore[arg-type]
     destination, person = _held_at_an_api_platform(club, sender, intouch)
     record_erase(record=person)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from integrations.models import AuditEntry, Change, LogEntry, OutboxRow, SyncRun
+from integrations.models import AuditEntry, Change, DeliveryAttempt, LogEntry, OutboxRow, SyncRun
 from integrations.services.launch import api_key_issue
 from integrations.services.retention import history_prune
 from integrations.sync.delivery.feed import cursor_encode
@@ -58,8 +58,8 @@ def test_old_delivered_rows_and_their_changes_go_waiting_ones_stay(sender, reade
     assert Change.objects.filter(pk=stuck.change_id).exists()  # still referred to
     assert OutboxRow.objects.filter(created_at=NOW).count() == 5
     assert Change.objects.count() == 6
-    assert history_prune(now=NOW) == {"outbox": 0, "changes": 0, "sync_runs": 0, "log": 0,
-                                     "audit": 0}
+    assert history_prune(now=NOW) == {"outbox": 0, "changes": 0, "sync_runs": 0,
+                                     "attempts": 0, "log": 0, "audit": 0}
 
 
 def test_runs_log_lines_and_audit_rows_follow_their_own_settings(sender, settings):
@@ -71,10 +71,14 @@ def test_runs_log_lines_and_audit_rows_follow_their_own_settings(sender, setting
         LogEntry.objects.filter(pk=entry.pk).update(created_at=NOW - dt.timedelta(days=age))
     audit = AuditEntry.objects.create(action="a", target_type="t", target_id="1")
     AuditEntry.objects.filter(pk=audit.pk).update(created_at=NOW - dt.timedelta(days=800))
+    for age in (100, 1):  # a delivery's attempts are kept as long as the runs
+        DeliveryAttempt.objects.create(delivery_id=1, at=NOW - dt.timedelta(days=age),
+                                       result="retry")
 
     counts = history_prune(now=NOW)
 
     assert (counts["sync_runs"], counts["log"], counts["audit"]) == (1, 1, 1)
+    assert counts["attempts"] == 1 and DeliveryAttempt.objects.count() == 1
     assert SyncRun.objects.count() == 2 and LogEntry.objects.count() == 1
     assert not AuditEntry.objects.exists()
 

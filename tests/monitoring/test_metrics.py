@@ -180,3 +180,21 @@ def test_queue_depth_and_review_queues(client, token):
     assert value(samples, "connector_review_queue", queue="people", status="needs_review") == 1
     assert value(samples, "connector_schedules_missing") == 0
     assert value(samples, "connector_worker_last_seen_seconds") == float("inf")
+
+
+def test_issues_are_counted_by_kind_and_status(client, token):
+    from integrations.models import Issue
+    from integrations.sync.issues.report import Cause, issues_report
+
+    destination = IntegrationFactory()
+    issues_report(integration_id=destination.pk, client_id=destination.client_id,
+                  seen={Cause("credentials_refused"): 1, Cause("owner_held", "7"): 2,
+                        Cause("owner_held", "8"): 1})
+    Issue.objects.filter(subject="8").update(status="resolved")
+
+    samples = scrape(client)
+
+    assert value(samples, "connector_issues", kind="credentials_refused", status="ongoing") == 1
+    assert value(samples, "connector_issues", kind="owner_held", status="ongoing") == 1
+    assert value(samples, "connector_issues", kind="owner_held", status="resolved") == 1
+    assert value(samples, "connector_issues", kind="platform_down", status="ongoing") == 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.sync.delivery import deliver as delivery
+from integrations.adapters import adapters_forget
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
+from tests.sync.fakes import FakePlatform
 
 
 @pytest.fixture(autouse=True)
@@ -22,9 +23,18 @@ def fast_sync(settings):
     settings.CONNECTOR_RETRY_AFTER_MAX_SECONDS = 0.5
     settings.CONNECTOR_WEBHOOK_RETRY_SCHEDULE = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07]
     settings.CONNECTOR_ALLOW_LOOPBACK_URLS = True
-    delivery._adapters.clear()
+    adapters_forget()
     yield
-    delivery._adapters.clear()
+    adapters_forget()
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    """The in-memory platform (fakes.py) behind every `api` destination (modules that talk
+    to a real sandbox platform define their own `platform`)."""
+    fake = FakePlatform()
+    monkeypatch.setattr("integrations.adapters.adapter_for", lambda integration: fake)
+    return fake
 
 
 @pytest.fixture

@@ -13,15 +13,7 @@ from integrations.adapters.base import AdapterError
 from integrations.models import ExternalLink, LogEntry, OutboxRow, Prospect, SyncRun
 from integrations.sync.delivery.deliver import deliver_integration
 from tests.factories import RemoteLeadSourceFactory, RemoteStaffFactory
-from tests.sync.fakes import FakePlatform
 from tests.sync.helpers import prospect_row, same_lead_source, same_person
-
-
-@pytest.fixture
-def platform(monkeypatch):
-    fake = FakePlatform()
-    monkeypatch.setattr("integrations.sync.delivery.deliver.adapter_for", lambda integration: fake)
-    return fake
 
 
 @pytest.fixture
@@ -105,6 +97,7 @@ def test_a_permanent_error_fails_at_once_visibly_and_the_others_go_on(
 
 def test_a_delivery_that_keeps_failing_ends_failed(destination, platform, events, settings):
     settings.CONNECTOR_DELIVERY_MAX_ATTEMPTS = 3
+    settings.CONNECTOR_RETRY_QUICK_BASE_SECONDS = 5  # one try per pass, however slow the pass
     row = prospect_row(destination=destination)
     for _ in range(3):
         platform.faults.append(AdapterError("The platform answered 500", status=500))

@@ -65,7 +65,8 @@ def test_schedules_are_created_once(destination):
 
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == {"outbox-sweep", "fetch-schedules-sync", "delivery-loop",
-                     "idempotency-purge", "history-prune", f"fetch-integration-{destination.pk}"}
+                     "idempotency-purge", "history-prune", "issues-notify", "issues-digest",
+                     f"fetch-integration-{destination.pk}"}
     fetch = Schedule.objects.get(name=f"fetch-integration-{destination.pk}")
     assert (fetch.minutes, fetch.args) == (5, f"({destination.pk},)")
 

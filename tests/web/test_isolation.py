@@ -53,11 +53,19 @@ def test_list_shows_only_the_users_club(web, acme, other_club_integration):
 
 
 def test_log_shows_only_the_users_club(web, acme, other_club_integration):
+    from integrations.sync.issues.report import Cause, issues_report
+
     log_write(client_id="rival", level="error", summary="Rival secret trouble")
     log_write(client_id=acme.client_id, level="error", summary="Our trouble")
+    for integration in (acme, other_club_integration):
+        issues_report(integration_id=integration.pk, client_id=integration.client_id,
+                      seen={Cause("record_refused"): 1}, details={
+                          Cause("record_refused"): f"{integration.client_id} refusal"})
     page = web.get("/log/").content.decode()
     assert "Our trouble" in page and "Rival secret trouble" not in page
-    assert "1 error in the last 24 hours" in web.get("/integrations/").content.decode()
+    assert "fitlife refusal" in page and "rival refusal" not in page
+    listed = web.get("/integrations/").content.decode()
+    assert "1 problem needs attention now" in listed and "rival refusal" not in listed
 
 
 def test_mappings_show_only_that_integrations_records(web, acme, other_club_integration):

@@ -46,6 +46,37 @@ def test_saving_options_changes_them_and_confirms(web, acme, manager):
     assert LogEntry.objects.filter(summary__startswith="Options for Acme changed").exists()
 
 
+def test_the_review_options_are_asked_and_saved(web, acme):
+    page = web.get(reverse("integration-detail", args=[acme.pk])).content.decode()
+    assert "may be a person the club already has" in page
+    assert 'name="prospect_review" value="send_as_new"' in page and "checked" in page
+    response = post(web, acme, prospect_review="hold", member_review="send_as_new")
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert (acme.prospect_review, acme.member_review) == ("hold", "send_as_new")
+    audit = AuditEntry.objects.get(action="integration.options_update")
+    assert audit.old["prospect_review"] == "send_as_new" and audit.new["prospect_review"] == "hold"
+
+
+def test_a_form_without_the_review_options_keeps_them(web, acme):
+    acme.member_review = "send_as_new"
+    acme.save()
+    assert post(web, acme).status_code == 302
+    acme.refresh_from_db()
+    assert (acme.prospect_review, acme.member_review) == ("send_as_new", "send_as_new")
+
+
+def test_a_review_option_out_of_its_choices_is_refused(web, acme):
+    response = post(web, acme, member_review="merge")
+    assert response.status_code == 400
+    assert 'id="member_review-error"' in response.content.decode()
+    with pytest.raises(ValidationError) as exc:
+        integration_options_update(integration=acme, acting_user=None, prospect_review="merge")
+    assert "prospect_review" in exc.value.message_dict
+    acme.refresh_from_db()
+    assert acme.member_review == "hold"
+
+
 def test_unticked_enabled_pauses(web, acme):
     post(web, acme, enabled=None)
     acme.refresh_from_db()
@@ -84,9 +115,9 @@ def test_extras_the_platform_cannot_do_are_refused(web, acme):
 
 def test_default_staff_comes_from_this_platform_active_staff(web, acme, other_club_integration):
     sam = RemoteStaffFactory(integration=acme, first_name="Sam", last_name="Ortiz")
-    RemoteStaffFactory(integration=acme, first_name="Gone", last_name="Away", active=False)
+    RemoteStaffFactory(integration=acme, first_name="Rosalind", last_name="Hale", active=False)
     page = web.get(reverse("integration-detail", args=[acme.pk])).content.decode()
-    assert "Sam Ortiz" in page and "Gone Away" not in page
+    assert "Sam Ortiz" in page and "Rosalind Hale" not in page
     post(web, acme, unmatched_owner="default_staff", default_staff=str(sam.pk))
     acme.refresh_from_db()
     assert acme.default_staff == sam

@@ -25,17 +25,24 @@ def test_list_says_direction_and_data_in_words(web, acme):
     )
 
 
-def test_list_shows_paused_last_sync_and_recent_errors(web, acme):
+def test_list_shows_paused_last_sync_and_what_is_still_wrong(web, acme):
+    from integrations.models import Issue
+    from integrations.sync.issues.report import Cause, issues_report
+
     acme.enabled = False
     acme.last_success_at = timezone.now() - dt.timedelta(hours=3)
     acme.save()
     log_write(client_id=acme.client_id, integration_id=acme.pk, level="error", summary="Boom")
-    old = log_write(client_id=acme.client_id, integration_id=acme.pk, level="error", summary="Old")
-    LogEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
+    refused, down = Cause("record_refused"), Cause("platform_down")
+    issues_report(integration_id=acme.pk, client_id=acme.client_id, seen={refused: 2, down: 1},
+                  details={refused: "The platform refused the request (422): phone"})
+    Issue.objects.filter(kind="platform_down").update(status="resolved")  # over: not shown
     page = web.get("/integrations/").content.decode()
     assert "Paused" in page
     assert "3\xa0hours ago" in page
-    assert "1 error in the last 24 hours" in page
+    assert "1 problem needs attention now" in page
+    assert "Acme refused 2 records: The platform refused the request (422): phone" in page
+    assert "not answering" not in page
 
 
 def test_list_queries_do_not_grow_with_integrations(web, acme, club):
@@ -51,7 +58,7 @@ def test_list_queries_do_not_grow_with_integrations(web, acme, club):
     with CaptureQueriesContext(connection) as many:
         page = web.get("/integrations/").content.decode()
     assert page.count('class="card integration"') == 7
-    assert len(many) == len(few) <= 8
+    assert len(many) == len(few) <= 14
 
 
 def test_options_page_asks_the_guide_questions(web, acme):

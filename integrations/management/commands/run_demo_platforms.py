@@ -19,14 +19,18 @@ from integrations.sandbox import SandboxServer, SandboxStore
 from integrations.sync.schedules import schedules_ensure
 
 
-def demo_store(staff: list[tuple], lead_sources: list[tuple]) -> SandboxStore:
-    return SandboxStore(
+def demo_store(staff: list[tuple], lead_sources: list[tuple],
+               prospects: list[dict] | None = None) -> SandboxStore:
+    store = SandboxStore(
         staff=[
             {"id": ext, "first_name": first, "last_name": last, "email": email, "active": active}
             for ext, first, last, email, active in staff
         ],
         lead_sources=[{"id": ext, "name": name} for ext, name in lead_sources],
     )
+    for fields in prospects or []:
+        store.record_create("prospect", dict(fields))
+    return store
 
 
 class Command(BaseCommand):
@@ -41,7 +45,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         servers = [
             self._server("InTouch", options["intouch_port"], demo.INTOUCH_TOKEN,
-                         demo_store(demo.INTOUCH_STAFF, demo.INTOUCH_LEAD_SOURCES)),
+                         demo_store(demo.INTOUCH_STAFF, demo.INTOUCH_LEAD_SOURCES,
+                                    demo.INTOUCH_PROSPECTS)),
             self._server(demo.PARTNER_NAME, options["partner_port"], demo.PARTNER_TOKEN,
                          demo_store(demo.PARTNER_STAFF, demo.PARTNER_LEAD_SOURCES)),
         ]

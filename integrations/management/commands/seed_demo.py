@@ -121,5 +121,9 @@ class Command(BaseCommand):
             "\nDemo ready.\n"
             f"  Support admin: {base}/admin/  login {support[0]} / {support[1]}\n"
             f"  Client pages:  {base}/login/  login {client[0]} / {client[1]}\n"
-            f"  Partner API:   {base}/api/v1/docs/  key {demo.PARTNER_API_KEY}"
+            f"  Partner API:   {base}/api/v1/docs/  key {demo.PARTNER_API_KEY}\n"
+            f"  Within a minute the worker has synced the demo, and {base}/issues/ shows what\n"
+            "  needs a person: leads sent without their owner (a partner staff member has\n"
+            "  no counterpart in InTouch), a record InTouch holds that cannot be taken (a typo\n"
+            f"  in an email). The support home, {base}/admin/, shows them across clients."
         )

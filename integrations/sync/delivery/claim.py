@@ -37,12 +37,15 @@ def worker_id() -> str:
     return _WORKER_ID
 
 
-def outbox_claim(*, integration_id: int, limit: int, worker: str | None = None) -> list[int]:
-    """Claim up to `limit` due rows of one destination for this worker; returns their ids."""
+def outbox_claim(*, integration_id: int, limit: int, worker: str | None = None,
+                 due_at: Any = None) -> list[int]:
+    """Claim up to `limit` rows of one destination due at `due_at` (now) for this worker;
+    returns their ids."""
     now = timezone.now()
     with transaction.atomic():
         ids = outbox_due_ids_locked(
-            integration_id=integration_id, now=now, limit=limit, blocking=BLOCKING_STATUSES
+            integration_id=integration_id, now=due_at or now, limit=limit,
+            blocking=BLOCKING_STATUSES,
         )
         if ids:
             OutboxRow.objects.filter(id__in=ids, status=OutboxStatus.PENDING).update(

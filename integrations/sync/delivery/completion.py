@@ -10,20 +10,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrations.adapters.base import Adapter, AdapterError
+from integrations.adapters.base import Adapter, AdapterError, AuthError
 from integrations.models import Integration, Member, Prospect
 from integrations.models.choices import UnmatchedOwner
 from integrations.records.translate import staff_translate
 from integrations.sync.delivery.lead_source_creation import lead_source_create_at
+
+# What a record went out without, or with a stand-in for (`Problem.kind`); the delivery pass
+# groups them by kind and subject into one log line and one issue each (bookkeeping.py).
+OWNER_MISSING = "owner_missing"
+DEFAULT_STAFF = "default_staff"
+LEAD_SOURCE_MISSING = "lead_source_missing"
+LEAD_SOURCE_NOT_CREATED = "lead_source_not_created"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """`subject`: the owner's remote staff id, or the lead source's remote id; `note`: the
+    platform's answer when creating the lead source there failed."""
+
+    kind: str
+    subject: int
+    note: str = ""
 
 
 @dataclass
 class Prepared:
     data: dict[str, Any]
     hold_reason: str = ""
+    held_for: int | None = None  # the owner (remote staff id) a held row waits for
     sent_without_owner: bool = False
     sent_without_lead_source: bool = False
-    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     # A step before the record call failed for a temporary reason (creating the lead source
     # answered 500, 429, timed out): the row is retried as a whole, never sent incomplete.
     failure: AdapterError | None = None
@@ -43,10 +61,7 @@ def event_prepare(
     if integration.staff_owner and record.staff_owner_id and not _has_id(data, "staff_owner"):
         _owner_policy(integration=integration, record=record, prepared=prepared)
     elif _given_default_staff(integration=integration, record=record, data=data):
-        prepared.warnings.append(
-            f"{record} went to {integration.platform.name} with the default staff "
-            f"{integration.default_staff}: {owner_words(record)} has no staff mapping there."
-        )
+        prepared.problems.append(Problem(DEFAULT_STAFF, record.staff_owner_id or 0))
     if integration.lead_source and record.lead_source_id and not _has_id(data, "lead_source"):
         _lead_source_fill(integration=integration, record=record, prepared=prepared,
                           adapter=adapter)
@@ -76,7 +91,7 @@ def owner_words(record: Prospect | Member) -> str:
     owner = record.staff_owner
     if owner is None:
         return "its owner"
-    name = owner.full_name or owner.email or owner.external_id
+    name = owner.full_name or owner.external_id
     return f"{name} ({owner.integration.platform.name} staff {owner.external_id})"
 
 
@@ -87,6 +102,7 @@ def _owner_policy(*, integration: Integration, record: Prospect | Member,
     policy = integration.unmatched_owner
     if policy == UnmatchedOwner.HOLD:
         prepared.hold_reason = f"Waiting for a staff mapping of {who} in {platform}."
+        prepared.held_for = record.staff_owner_id
         return
     default = integration.default_staff if policy == UnmatchedOwner.DEFAULT_STAFF else None
     if default is not None:
@@ -95,16 +111,10 @@ def _owner_policy(*, integration: Integration, record: Prospect | Member,
             "email": default.email,
             "name": default.full_name,
         }
-        prepared.warnings.append(
-            f"{record} went to {platform} with the default staff {default}: "
-            f"{who} has no staff mapping there."
-        )
+        prepared.problems.append(Problem(DEFAULT_STAFF, record.staff_owner_id or 0))
         return
     prepared.sent_without_owner = True
-    prepared.warnings.append(
-        f"{record} went to {platform} without an owner: {who} has no staff mapping there. "
-        "The owner follows when the mapping is made."
-    )
+    prepared.problems.append(Problem(OWNER_MISSING, record.staff_owner_id or 0))
 
 
 def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
@@ -123,21 +133,19 @@ def _lead_source_fill(*, integration: Integration, record: Prospect | Member,
                 integration=integration, source=source, adapter=adapter
             )
         except AdapterError as error:
-            if not error.permanent:
+            # A refused credential is no answer about the lead source: the row waits with the
+            # rest (deliver.py), never sent without its source.
+            if not error.permanent or isinstance(error, AuthError):
                 prepared.failure = error
                 prepared.failure_prefix = f"Creating the lead source “{name}” at {platform}: "
                 return
-            prepared.warnings.append(
-                f"{record} went to {platform} without its lead source “{name}”: "
-                f"creating it there failed ({error.message})."
+            prepared.problems.append(
+                Problem(LEAD_SOURCE_NOT_CREATED, record.lead_source_id or 0, error.message[:200])
             )
         else:
             prepared.data["lead_source"] = {"external_id": external_id, "name": name}
             return
     else:
-        prepared.warnings.append(
-            f"{record} went to {platform} without its lead source “{name}”: "
-            "it has no lead-source mapping there."
-        )
+        prepared.problems.append(Problem(LEAD_SOURCE_MISSING, record.lead_source_id or 0))
     # When the source gets a mapping there, it follows as an update (recheck.py).
     prepared.sent_without_lead_source = True

@@ -23,21 +23,30 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.adapters import adapter_for
+from integrations.adapters import adapter_cached
 from integrations.adapters.base import Adapter, AdapterError, RemoteLeadSourceRecord
 from integrations.db.locks import integration_lock
-from integrations.models import Integration, Member, OutboxRow, Prospect, SyncRun, WebhookEndpoint
+from integrations.models import (
+    Integration,
+    IssueKind,
+    Member,
+    OutboxRow,
+    Prospect,
+    SyncRun,
+    WebhookEndpoint,
+)
 from integrations.models.choices import Mode
 from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
 from integrations.monitoring.tally import deliveries_tally
 from integrations.sync import conf
+from integrations.sync.delivery.bookkeeping import Batch, batch_settle
 from integrations.sync.delivery.claim import outbox_claim, worker_id
 from integrations.sync.delivery.completion import Prepared, event_prepare
+from integrations.sync.delivery.credentials import credentials_settle
 from integrations.sync.delivery.events import events_for_rows
 from integrations.sync.delivery.health import BACK, DOWN, delivery_gate, health_get, health_record
 from integrations.sync.delivery.outcomes import (
@@ -48,17 +57,14 @@ from integrations.sync.delivery.outcomes import (
     RETRY,
     WAITING,
     Outcome,
-    delivered_store,
-    outcome_store,
-    warnings_log,
 )
-from integrations.sync.delivery.send_api import adapter_error_outcome, links_store, send_api_row
+from integrations.sync.delivery.send_api import adapter_error_outcome, send_api_row
 from integrations.sync.delivery.send_webhook import send_webhook_event
+from integrations.sync.issues.report import Cause, issues_resolve
 
 logger = logging.getLogger(__name__)
 
 API, WEBHOOK, FEED = "api", "webhook", "feed"
-_adapters: dict[tuple[int, Any], Adapter] = {}
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -68,17 +74,6 @@ def transport_of(integration: Integration) -> str:
         return API
     endpoint = WebhookEndpoint.objects.filter(integration=integration, active=True).first()
     return WEBHOOK if endpoint is not None else FEED
-
-
-def adapter_cached(integration: Integration) -> Adapter:
-    """One adapter (one pooled HTTP session) per integration per worker process."""
-    key = (integration.pk, integration.updated_at)
-    adapter = _adapters.get(key)
-    if adapter is None:
-        for stale in [k for k in _adapters if k[0] == integration.pk]:
-            del _adapters[stale]
-        adapter = _adapters[key] = adapter_for(integration)
-    return adapter
 
 
 def deliver_integration(*, integration_id: int, budget_seconds: float | None = None) -> dict:
@@ -126,10 +121,12 @@ def _deliver_batches(integration: Integration, transport: str, budget: float | N
             break
         # A probe is one round of calls, not a whole batch of timeouts.
         limit = conf.send_concurrency() if probe else conf.batch_size()
-        ids = outbox_claim(integration_id=integration.pk, limit=limit)
+        # Rows due when the pass began: a row it retries waits for the next pass, however
+        # soon its retry comes (each row is tried at most once a pass).
+        ids = outbox_claim(integration_id=integration.pk, limit=limit, due_at=started)
         if not ids:
             break
-        batch = _deliver_rows(integration, transport, ids)
+        batch = _deliver_rows(integration, transport, ids, probe=probe)
         counts.update(batch)
         if batch.get(RATE_LIMITED) or batch.get(WAITING):
             break
@@ -157,7 +154,8 @@ def _run_record(integration: Integration, started: Any, counts: Counter[str]) ->
     SyncRun.objects.filter(pk=run.pk).update(started_at=started)
 
 
-def _deliver_rows(integration: Integration, transport: str, ids: list[int]) -> Counter[str]:
+def _deliver_rows(integration: Integration, transport: str, ids: list[int],
+                  probe: bool = False) -> Counter[str]:
     """Send a claimed batch; delivered rows and new links are written once per batch.
 
     The rows of a batch are of different records (claim.py), so their HTTP calls are
@@ -167,15 +165,16 @@ def _deliver_rows(integration: Integration, transport: str, ids: list[int]) -> C
     worker = worker_id()
     rows = list(OutboxRow.objects.filter(id__in=ids, claimed_by=worker).order_by("id"))
     records = _records_for(rows)
+    batch = Batch(integration=integration, rows=rows, outcomes={}, worker=worker,
+                  webhook=transport == WEBHOOK)
     try:
         events = events_for_rows(integration=integration, rows=rows)
     except Exception as error:  # a rendering bug must not strand the batch in `sending`
         logger.exception("rendering deliveries %s crashed", ids)
-        failure = Outcome(RETRY, error=f"Internal error: {error.__class__.__name__}")
         for row in rows:
-            outcome_store(row=row, integration=integration, outcome=failure, worker=worker,
-                          webhook=transport == WEBHOOK)
-        return Counter({RETRY: len(rows)})
+            batch.outcomes[row.id] = Outcome(
+                RETRY, error=f"Internal error: {error.__class__.__name__}")
+        return batch_settle(batch)
     if transport == WEBHOOK:
         integration.webhook  # noqa: B018 - loaded here: the send pool must not query
     outcomes: dict[int, Outcome] = {}
@@ -188,14 +187,13 @@ def _deliver_rows(integration: Integration, transport: str, ids: list[int]) -> C
             outcomes[row.id] = early
     counts = _send(integration, transport, ready, outcomes, worker,
                    prepared_calls=adapter.tally if adapter else (0, 0))
-    delivered = [row for row in rows if row.id in outcomes
-                 and outcomes[row.id].result == DELIVERED]
-    _delivered_store(integration, delivered, outcomes, worker)
-    counts[DELIVERED] += len(delivered)
-    for row in rows:
-        if row.id in outcomes and outcomes[row.id].result != DELIVERED:
-            counts[outcome_store(row=row, integration=integration, outcome=outcomes[row.id],
-                                 worker=worker, webhook=transport == WEBHOOK)] += 1
+    if transport == API:
+        # A probe, or rows that waited under an issue (the cache's state may be gone): a
+        # refusal may be ending.
+        credentials_settle(integration=integration, outcomes=outcomes,
+                           gated=probe or any(row.issue_id for row in rows))
+    batch.outcomes = outcomes
+    counts.update(batch_settle(batch))
     return counts
 
 
@@ -214,6 +212,12 @@ def _send(integration: Integration, transport: str,
             outcomes[row.id] = outcome
         chunk_outcomes = [outcomes[row.id] for row, _, _ in chunk]
         rest = [row for row, _, _ in ready[start + step:]]
+        if transport == API and _refused(chunk_outcomes):
+            # Every other call would be refused too: the rest wait with them (credentials.py).
+            for row in rest:
+                outcomes[row.id] = Outcome(FAILED, credentials_refused=True, tried=False,
+                                           error="Not sent: the platform refuses the credentials.")
+            break
         if transport == API and _platform_down(integration, chunk_outcomes, answered, failed):
             health = health_get(integration_id=integration.pk)
             for row_id, outcome in list(outcomes.items()):
@@ -232,6 +236,13 @@ def _send(integration: Integration, transport: str,
     return counts
 
 
+def _refused(chunk: list[Outcome]) -> bool:
+    """The platform refused the credentials and took no call of the chunk."""
+    return any(o.credentials_refused for o in chunk) and not any(
+        o.result in (DELIVERED, RATE_LIMITED) or (o.result == FAILED and not o.credentials_refused)
+        for o in chunk)
+
+
 def _platform_down(integration: Integration, chunk: list[Outcome], answered: int,
                    failed: int) -> bool:
     """Count a chunk's calls toward the platform's health; True when it is (still) down."""
@@ -242,6 +253,7 @@ def _platform_down(integration: Integration, chunk: list[Outcome], answered: int
                                   failed=failed)
     if state == BACK:
         _outage_log(integration, health=None)
+        issues_resolve(integration_id=integration.pk, causes=[Cause(IssueKind.PLATFORM_DOWN)])
     elif state == DOWN and health.probes == 0 and failed:
         _outage_log(integration, health=health, error=next(
             (o.error for o in chunk if o.platform_failure), ""))
@@ -252,7 +264,7 @@ def _waiting(health: Any, outcome: Outcome | None) -> Outcome:
     error = outcome.error if outcome is not None else ""
     return Outcome(WAITING, error=f"{error} (the platform is down: sent when it answers again)"
                    if error else "The platform is down: sent when it answers again.",
-                   wait_until=health.probe_at)
+                   wait_until=health.probe_at, tried=outcome is not None)
 
 
 def _outage_log(integration: Integration, *, health: Any, error: str = "") -> None:
@@ -315,19 +327,6 @@ def _retry_after(outcomes: dict[int, Outcome], chunk: list) -> float | None:
     return max(waits) if waits else None
 
 
-def _delivered_store(integration: Integration, rows: list[OutboxRow],
-                     outcomes: dict[int, Outcome], worker: str) -> None:
-    created = [(row, outcomes[row.id].created_external_id) for row in rows
-               if outcomes[row.id].created_external_id]
-    with transaction.atomic():
-        if created:
-            links_store(integration=integration, created=created)
-        delivered_store(rows=rows, outcomes=outcomes, worker=worker)
-    for row in rows:
-        if outcomes[row.id].warnings:
-            warnings_log(row=row, integration=integration, warnings=outcomes[row.id].warnings)
-
-
 def _prepare(integration: Integration, adapter: Adapter | None, row: OutboxRow,
              record: Prospect | Member | None, event: dict | None,
              ready: list[tuple[OutboxRow, Prepared, dict]]) -> Outcome | None:
@@ -343,7 +342,7 @@ def _prepare(integration: Integration, adapter: Adapter | None, row: OutboxRow,
     if prepared.failure is not None:  # retried as a whole, with the usual backoff
         return adapter_error_outcome(prepared.failure, prefix=prepared.failure_prefix)
     if prepared.hold_reason:
-        return Outcome(HELD, hold_reason=prepared.hold_reason)
+        return Outcome(HELD, hold_reason=prepared.hold_reason, held_for=prepared.held_for)
     ready.append((row, prepared, event))
     return None
 
@@ -364,7 +363,7 @@ def _transmit(integration: Integration, transport: str, row: OutboxRow, prepared
     if outcome.result == DELIVERED:
         outcome.sent_without_owner = prepared.sent_without_owner
         outcome.sent_without_lead_source = prepared.sent_without_lead_source
-        outcome.warnings = prepared.warnings
+        outcome.problems = prepared.problems
     return outcome
 
 

@@ -21,18 +21,21 @@ inside the writer's transaction, before any reader can see it:
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from integrations.models import Change, Integration, OutboxRow
+from integrations.models import Change, Integration, IssueKind, OutboxRow
 from integrations.models.choices import Mode, UnmatchedOwner
-from integrations.models.logs import LogEntry, log_write
+from integrations.models.logs import LogEntry, log_entry, log_write_many
 from integrations.models.sync import OutboxStatus
 from integrations.records.translate import lead_sources_translate, staff_translate
-from mappings.models import RemoteStaff
+from integrations.sync.issues.report import Cause, issues_report
+from integrations.sync.issues.words import staff_words
+from mappings.models import MappingStatus, RemoteStaff
 
 BEHIND = "Waiting behind an earlier change of this record that is held."
 
@@ -82,26 +85,53 @@ def _decide(partner: Integration, items: list[FeedItem]) -> None:
     sources = _missing_sources(partner, items)
     hold = partner.unmatched_owner == UnmatchedOwner.HOLD
     held_before = _first_held(partner, items) if hold else {}
-    held: dict[str, list[FeedItem]] = {}
+    held: dict[int | None, list[FeedItem]] = {}  # by owner; None: behind a held row
     no_owner: list[FeedItem] = []
     no_source: list[FeedItem] = []
     for item in sorted(items, key=lambda i: i.change_id):
         if held_before.get(item.record_id, item.change_id) < item.change_id:
-            held.setdefault(BEHIND, []).append(item)
+            held.setdefault(None, []).append(item)
             continue
         if item.staff_owner_id in owners and hold:
-            held.setdefault(owners[item.staff_owner_id], []).append(item)
+            held.setdefault(item.staff_owner_id, []).append(item)
             held_before.setdefault(item.record_id, item.change_id)
             continue
         if item.staff_owner_id in owners:
             no_owner.append(item)
         if item.lead_source_id in sources:
             no_source.append(item)
-    for reason, group in held.items():
-        _rows(partner, group).update(status=OutboxStatus.HELD, delivered_at=None,
-                                     hold_reason=reason[:200])
+    issues = _issues(partner, held, no_owner, no_source, owners)
+    for owner, group in held.items():
+        reason = _held_words(owners[owner], partner) if owner is not None else BEHIND
+        _rows(partner, group).update(
+            status=OutboxStatus.HELD, delivered_at=None, hold_reason=reason[:200],
+            issue_id=issues.get(Cause(IssueKind.OWNER_HELD, str(owner))) if owner else None)
     _flag(partner, no_owner, no_source)
-    _warn(partner, no_owner, owners, no_source)
+    _warn(partner, held, no_owner, owners, no_source, sources)
+
+
+def _issues(partner: Integration, held: dict[int | None, list[FeedItem]],
+            no_owner: list[FeedItem], no_source: list[FeedItem],
+            owners: dict[int, RemoteStaff]) -> dict[Cause, int]:
+    """One issue per owner held for or sent without (but one marked "no counterpart"), and
+    per lead source: one upsert each, for the whole batch."""
+    seen: Counter[Cause] = Counter()
+    for owner, group in held.items():
+        if owner is not None:
+            seen[Cause(IssueKind.OWNER_HELD, str(owner))] += len(group)
+    for item in no_owner:
+        if item.staff_owner_id and not _no_counterpart(owners[item.staff_owner_id]):
+            seen[Cause(IssueKind.OWNER_MISSING, str(item.staff_owner_id))] += 1
+    for item in no_source:
+        seen[Cause(IssueKind.LEAD_SOURCE_MISSING, str(item.lead_source_id))] += 1
+    if not seen:
+        return {}
+    return issues_report(integration_id=partner.pk, client_id=partner.client_id, seen=seen)
+
+
+def _no_counterpart(remote: RemoteStaff) -> bool:
+    mapping = getattr(remote, "mapping", None)
+    return mapping is not None and mapping.status == MappingStatus.NO_COUNTERPART
 
 
 def _first_held(partner: Integration, items: list[FeedItem]) -> dict[uuid.UUID, int]:
@@ -115,9 +145,9 @@ def _first_held(partner: Integration, items: list[FeedItem]) -> dict[uuid.UUID, 
     return first
 
 
-def _missing_owners(partner: Integration, items: list[FeedItem]) -> dict[int, str]:
-    """{owner id: why the row is held} for owners the partner gets no staff id for (the
-    default staff stands in where the policy names one: nothing follows then)."""
+def _missing_owners(partner: Integration, items: list[FeedItem]) -> dict[int, RemoteStaff]:
+    """{owner id: the owner} for owners the partner gets no staff id for (the default staff
+    stands in where the policy names one: nothing follows then)."""
     ids = {item.staff_owner_id for item in items if item.staff_owner_id}
     if not partner.staff_owner or not ids:
         return {}
@@ -125,19 +155,17 @@ def _missing_owners(partner: Integration, items: list[FeedItem]) -> dict[int, st
         return {}
     found = staff_translate(integration=partner, remote_staff_ids=list(ids))
     missing = {rid for rid in ids if rid not in found or found[rid].status != "translated"}
-    names = RemoteStaff.objects.filter(pk__in=missing).select_related("integration__platform")
-    return {
-        remote.pk: f"Waiting for a staff mapping of {_who(remote)} in {partner.platform.name}."
-        for remote in names
-    }
+    found_staff = RemoteStaff.objects.filter(pk__in=missing).select_related(
+        "integration__platform", "mapping")
+    return {remote.pk: remote for remote in found_staff}
 
 
-def _who(remote: RemoteStaff) -> str:
-    name = remote.full_name or remote.email or remote.external_id
-    return f"{name} ({remote.integration.platform.name} staff {remote.external_id})"
+def _held_words(owner: RemoteStaff, partner: Integration) -> str:
+    return f"Waiting for a staff mapping of {staff_words(owner)} in {partner.platform.name}."
 
 
 def _missing_sources(partner: Integration, items: list[FeedItem]) -> dict[int, str]:
+    """{lead source id: its name} for the sources the partner gets no id for."""
     ids = {item.lead_source_id for item in items if item.lead_source_id}
     if not partner.lead_source or not ids:
         return {}
@@ -172,37 +200,49 @@ def _flag(partner: Integration, no_owner: list[FeedItem], no_source: list[FeedIt
         sent_without_owner=flag(no_owner), sent_without_lead_source=flag(no_source))
 
 
-def _warn(partner: Integration, no_owner: list[FeedItem], owners: dict[int, str],
-          no_source: list[FeedItem]) -> None:
-    """One line per batch and cause (not one per record), as plain as the others'."""
+def _warn(partner: Integration, held: dict[int | None, list[FeedItem]],
+          no_owner: list[FeedItem], owners: dict[int, RemoteStaff], no_source: list[FeedItem],
+          sources: dict[int, str]) -> None:
+    """One line per batch and cause (not one per record): per owner, per lead source, all
+    written in one statement."""
     platform = partner.platform.name
-    if no_owner:
-        who = sorted({_name(owners[item.staff_owner_id]) for item in no_owner
-                      if item.staff_owner_id})
-        names = ", ".join(who[:5]) + (f" and {len(who) - 5} more" if len(who) > 5 else "")
-        have = "has" if len(who) == 1 else "have"
-        _line(partner, no_owner, f"went to {platform} without an owner: {names} {have} no "
-              "staff mapping there. The owner follows when the mapping is made.")
-    if no_source:
-        _line(partner, no_source, f"went to {platform} without its lead source: it has no "
-              "lead-source mapping there. It follows when the lead source is mapped.")
+    lines: list[LogEntry] = []
+    for owner, group in held.items():
+        if owner is not None:
+            who = staff_words(owners[owner])
+            lines.append(_line(partner, group, f"held until {who} has a staff mapping in "
+                               f"{platform}: sent the moment it is made."))
+    for owner_id, group in _by(no_owner, "staff_owner_id").items():
+        who = staff_words(owners[owner_id])
+        follows = (f"{who} is marked as having no counterpart, so leads of theirs go without "
+                   "one." if _no_counterpart(owners[owner_id]) else
+                   f"{who} has no staff mapping there. The owner follows when the mapping is "
+                   "made.")
+        lines.append(_line(partner, group, f"went to {platform} without an owner: {follows}"))
+    for source_id, group in _by(no_source, "lead_source_id").items():
+        lines.append(_line(partner, group, f"went to {platform} without its lead source "
+                           f"“{sources.get(source_id, '')}”: it has no lead-source mapping "
+                           "there. It follows when the lead source is mapped."))
+    log_write_many(lines)
 
 
-def _name(reason: str) -> str:
-    return reason.removeprefix("Waiting for a staff mapping of ").rsplit(" in ", 1)[0]
+def _by(items: list[FeedItem], attribute: str) -> dict[int, list[FeedItem]]:
+    groups: dict[int, list[FeedItem]] = {}
+    for item in items:
+        groups.setdefault(getattr(item, attribute), []).append(item)
+    return groups
 
 
-def _line(partner: Integration, group: list[FeedItem], words: str) -> None:
-    one = group[0] if len(group) == 1 else None
-    what = f"A {group[0].kind}" if one else f"{len(group)} {group[0].kind}s"
-    log_write(
+def _line(partner: Integration, group: list[FeedItem], words: str) -> LogEntry:
+    what = f"A {group[0].kind}" if len(group) == 1 else f"{len(group)} {group[0].kind}s"
+    return log_entry(
         client_id=partner.client_id,
         integration_id=partner.pk,
         level=LogEntry.Level.WARNING,
         summary=f"{what} {words}"[:300],
         detail="Changes: " + ", ".join(str(i.change_id) for i in group[:50]),
-        record_kind=one.kind if one else "",
-        record_id=one.record_id if one else None,
+        record_kind=group[0].kind,
+        record_ids=[item.record_id for item in group],
     )
 
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.models import Integration, OutboxRow
-from integrations.models.logs import LogEntry, log_write
+from integrations.models import OutboxRow
 from integrations.models.sync import OutboxStatus
 from integrations.sync import conf
 from integrations.sync.delivery.backoff import Schedule, api_retry_delay, webhook_retry_delay
+from integrations.sync.delivery.completion import Problem
 
 DELIVERED = "delivered"
 RETRY = "retry"  # temporary failure: try again later (5xx, timeout, connection error)
@@ -30,12 +30,16 @@ class Outcome:
     sent_without_owner: bool = False
     sent_without_lead_source: bool = False
     hold_reason: str = ""
-    warnings: list[str] = field(default_factory=list)
+    held_for: int | None = None  # HELD: the owner (remote staff id) it waits for
+    problems: list[Problem] = field(default_factory=list)  # what a delivered row went without
     created_external_id: str = ""  # the platform's id of a record this send created
     # A temporary failure of a call to the platform (not one of ours): counts toward the
     # platform being down (health.py).
     platform_failure: bool = False
+    # The platform refused the credentials (401/403): the row waits for them (health.py).
+    credentials_refused: bool = False
     wait_until: float | None = None  # WAITING: the probe time (time.time())
+    tried: bool = True  # False for rows given back untried (the platform is down, or a 429)
 
 
 def delivered_store(*, rows: list[OutboxRow], outcomes: dict[int, Outcome], worker: str) -> None:
@@ -51,44 +55,44 @@ def delivered_store(*, rows: list[OutboxRow], outcomes: dict[int, Outcome], work
             id__in=ids, status=OutboxStatus.SENDING, claimed_by=worker
         ).update(status=OutboxStatus.DELIVERED, delivered_at=now, last_error="",
                  attempts=F("attempts") + 1, hold_reason="", sent_without_owner=no_owner,
-                 sent_without_lead_source=no_source)
+                 sent_without_lead_source=no_source, issue=None)
 
 
-def outcome_store(*, row: OutboxRow, integration: Integration, outcome: Outcome, worker: str,
-                  webhook: bool) -> str:
-    """Write the outcome on the row (only while this worker still owns its claim)."""
+def outcome_settle(*, row: OutboxRow, outcome: Outcome, webhook: bool) -> tuple[str, float | None]:
+    """What a row that was not delivered becomes: (result, seconds until it is tried again).
+    A temporary failure whose retries are used up ends FAILED."""
+    if outcome.result != RETRY:
+        return outcome.result, None
+    retry_in = _retry_delay(row.attempts + 1, outcome, webhook)
+    return (FAILED, None) if retry_in is None else (RETRY, retry_in)
+
+
+def outcome_store(*, row: OutboxRow, outcome: Outcome, settled: tuple[str, float | None],
+                  worker: str, issue_id: int | None = None) -> str:
+    """Write a settled outcome on the row (only while this worker still owns its claim), with
+    the issue of its cause; returns the result."""
+    result, retry_in = settled
     mine = OutboxRow.objects.filter(id=row.id, status=OutboxStatus.SENDING, claimed_by=worker)
-    if outcome.result == DELIVERED:
-        mine.update(status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error="",
-                    attempts=F("attempts") + 1, hold_reason=outcome.hold_reason,
-                    sent_without_owner=outcome.sent_without_owner,
-                    sent_without_lead_source=outcome.sent_without_lead_source)
-        return DELIVERED
-    if outcome.result == HELD:
+    error = outcome.error[:2000]
+    if result == HELD:
         mine.update(status=OutboxStatus.HELD, hold_reason=outcome.hold_reason[:200],
-                    claimed_by="")
-        return HELD
-    if outcome.result == RATE_LIMITED:
+                    claimed_by="", issue_id=issue_id)
+    elif result == RATE_LIMITED:
         delay = min(outcome.retry_after or conf.quick_retry_base_seconds(),
                     conf.retry_after_cap_seconds())
-        mine.update(status=OutboxStatus.PENDING, claimed_by="", last_error=outcome.error[:2000],
+        mine.update(status=OutboxStatus.PENDING, claimed_by="", last_error=error,
                     next_attempt_at=timezone.now() + timedelta(seconds=delay))
-        return RATE_LIMITED
-    if outcome.result == WAITING:
-        mine.update(status=OutboxStatus.PENDING, claimed_by="", last_error=outcome.error[:2000],
-                    next_attempt_at=_when(outcome.wait_until))
-        return WAITING
-    attempts = row.attempts + 1
-    retry_in = None if outcome.result == FAILED else _retry_delay(attempts, outcome, webhook)
-    if retry_in is None:
-        if mine.update(status=OutboxStatus.FAILED, attempts=attempts, claimed_by="",
-                       last_error=outcome.error[:2000], next_attempt_at=None):
-            _log_failure(row=row, integration=integration, error=outcome.error, attempts=attempts)
-        return FAILED
-    mine.update(status=OutboxStatus.PENDING, attempts=attempts, claimed_by="",
-                last_error=outcome.error[:2000],
-                next_attempt_at=timezone.now() + timedelta(seconds=retry_in))
-    return RETRY
+    elif result == WAITING:
+        mine.update(status=OutboxStatus.PENDING, claimed_by="", last_error=error,
+                    next_attempt_at=_when(outcome.wait_until), issue_id=issue_id)
+    elif result == FAILED:
+        mine.update(status=OutboxStatus.FAILED, attempts=row.attempts + 1, claimed_by="",
+                    last_error=error, next_attempt_at=None, issue_id=issue_id)
+    else:
+        mine.update(status=OutboxStatus.PENDING, attempts=row.attempts + 1, claimed_by="",
+                    last_error=error, issue_id=None,
+                    next_attempt_at=timezone.now() + timedelta(seconds=retry_in or 0))
+    return result
 
 
 def _retry_delay(attempts: int, outcome: Outcome, webhook: bool) -> float | None:
@@ -112,32 +116,3 @@ def api_schedule() -> Schedule:
 
 def _when(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, tz=UTC) if epoch is not None else None
-
-
-def _log_failure(*, row: OutboxRow, integration: Integration, error: str, attempts: int) -> None:
-    what = row.kind
-    log_write(
-        client_id=integration.client_id,
-        integration_id=integration.id,
-        level=LogEntry.Level.ERROR,
-        summary=f"A {what} could not be delivered to {integration.platform.name}: "
-        f"{error or 'no answer'}"[:300],
-        detail=f"Delivery #{row.id} ({row.event_type}) failed after {attempts} attempt(s). "
-        "Support staff can send it again from the admin once the cause is fixed.",
-        record_kind=row.kind,
-        record_id=row.record_id,
-    )
-
-
-def warnings_log(*, row: OutboxRow, integration: Integration, warnings: list[str]) -> None:
-    """Warnings about a record that went out incomplete (no owner mapping, unknown source)."""
-    for warning in warnings:
-        log_write(
-            client_id=integration.client_id,
-            integration_id=integration.id,
-            level=LogEntry.Level.WARNING,
-            summary=warning[:300],
-            detail=f"Delivery #{row.id} ({row.event_type}).",
-            record_kind=row.kind,
-            record_id=row.record_id,
-        )

@@ -25,6 +25,7 @@ from integrations.sync.delivery.feed_rows import (
     feed_rows_decide,
 )
 from integrations.sync.delivery.wake import deliveries_kick
+from integrations.sync.issues.refresh import issues_refresh
 from mappings.models import MappingStatus, StaffMapping
 from mappings.services.hooks import staff_mapping_release_done
 
@@ -41,6 +42,9 @@ def staff_mapping_made(*, integration_id: int, remote_staff_ids: Iterable[int]) 
         updated = _owner_updates_queue(client_id=integration.client_id, record_ids=record_ids)
         staff_mapping_release_done(integration_id=integration_id, remote_staff_ids=ids)
     deliveries_kick(integration_ids=set(released) | set(updated))
+    # The owner's issues (held for, sent without) close now, not at the next sweep.
+    issues_refresh(integration_ids=Integration.objects.filter(
+        client_id=integration.client_id).values_list("pk", flat=True))
     return {"released": sum(released.values()), "owner_updates": sum(updated.values())}
 
 
@@ -84,7 +88,7 @@ def held_rows_release(*, rows: list[OutboxRow]) -> dict[int, int]:
     OutboxRow.objects.filter(
         id__in=[row.id for row in rows if row.integration_id not in feeds],
         status=OutboxStatus.HELD,
-    ).update(status=OutboxStatus.PENDING, hold_reason="", next_attempt_at=None)
+    ).update(status=OutboxStatus.PENDING, hold_reason="", next_attempt_at=None, issue=None)
     for integration_id in feeds:
         feed_held_release(rows=[row for row in rows if row.integration_id == integration_id])
     return counts

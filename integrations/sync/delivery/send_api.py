@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.adapters.base import Adapter, AdapterError
+from integrations.adapters.base import Adapter, AdapterError, AuthError
 from integrations.models import ExternalLink, Integration, OutboxRow
 from integrations.sync.delivery.outcomes import DELIVERED, FAILED, RATE_LIMITED, RETRY, Outcome
 
@@ -78,7 +78,7 @@ def adapter_error_outcome(error: AdapterError, *, prefix: str = "") -> Outcome:
     if error.status == 429:
         return Outcome(RATE_LIMITED, error=message, retry_after=error.retry_after)
     if error.permanent:
-        return Outcome(FAILED, error=message)
+        return Outcome(FAILED, error=message, credentials_refused=isinstance(error, AuthError))
     return Outcome(RETRY, error=message, retry_after=error.retry_after, platform_failure=True)
 
 

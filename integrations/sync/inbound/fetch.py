@@ -27,9 +27,11 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from integrations.adapters import adapter_cached
 from integrations.adapters.base import Adapter, AdapterError, AuthError, ChangesPage, RemoteRecord
 from integrations.db.locks import integration_lock
-from integrations.models import Integration, OutboxRow, SyncRun
+from integrations.logging_redact import redact
+from integrations.models import Integration, IssueKind, OutboxRow, SyncRun
 from integrations.models.choices import Mode
 from integrations.models.logs import LogEntry, log_write
 from integrations.models.sync import OutboxStatus
@@ -37,9 +39,10 @@ from integrations.monitoring.tally import fetched_tally
 from integrations.records.normalize import record_normalize
 from integrations.records.rosters import LEAD_SOURCE_FIELDS, STAFF_FIELDS, roster_entry
 from integrations.sync import conf
-from integrations.sync.delivery.deliver import adapter_cached
+from integrations.sync.delivery.credentials import credentials_work
 from integrations.sync.delivery.wake import deliveries_kick
 from integrations.sync.inbound.ingest import records_ingest
+from integrations.sync.issues.report import Cause, issues_report, issues_resolve
 from mappings.services.rosters import lead_source_roster_replace, staff_roster_replace
 
 logger = logging.getLogger(__name__)
@@ -84,9 +87,29 @@ def _fetch_run(integration: Integration) -> dict:
                 counts[f"{name.replace(' ', '_')}_failed"] = 1
     except AuthError as error:
         _run_fail(run, integration, counts, error.message)
+        _issue(integration, Cause(IssueKind.CREDENTIALS_REFUSED), error.message)
         return dict(counts)
     _run_finish(run, integration, counts, problems)
+    _issues_settle(integration, problems)
     return dict(counts)
+
+
+def _issue(integration: Integration, cause: Cause, detail: str, affected: int | None = None
+           ) -> None:
+    issues_report(integration_id=integration.pk, client_id=integration.client_id,
+                  seen={cause: 1}, details={cause: redact(detail)},
+                  affected={cause: affected} if affected is not None else None)
+
+
+def _issues_settle(integration: Integration, problems: list[str]) -> None:
+    """A run that got answers: the credentials work; lists that failed are an issue, and
+    the run's success resolves it."""
+    credentials_work(integration=integration)
+    failed = Cause(IssueKind.FETCH_FAILED)
+    if problems:
+        _issue(integration, failed, "; ".join(problems))
+    else:
+        issues_resolve(integration_id=integration.pk, causes=[failed])
 
 
 def _steps(integration: Integration, adapter: Adapter) -> list[tuple[str, Any]]:
@@ -141,9 +164,9 @@ def _run_finish(run: SyncRun, integration: Integration, counts: Counter[str],
             level=LogEntry.Level.ERROR,
             summary=f"Fetching from {integration.platform.name} was incomplete: "
             f"{'; '.join(problems)}"[:300],
-            detail=f"The rest was fetched. The Connector fetches again at "
-            f"{when:%H:%M} UTC (each call was already tried {len(conf.fetch_retry_delays()) + 1}"
-            " times).",
+            detail="The rest was fetched. The Connector fetches again in about "
+            f"{max(round((when - now).total_seconds() / 60), 1)} minute(s) (each call was "
+            f"already tried {len(conf.fetch_retry_delays()) + 1} times).",
         )
 
 
@@ -258,8 +281,14 @@ def _cursor_store(integration: Integration, kind: str, *, since: str | None,
         # Records changed at exactly `newest` are listed again next time: ingest finds them
         # unchanged, and nothing changed in the same microsecond is ever skipped.
         new_state[kind] = newest.isoformat()
+    cause = Cause(IssueKind.FETCH_INVALID, kind)
     if invalid:
         _invalid_log(integration, kind, invalid, tracked, cutoff)
+        listed = ", ".join(f"{ext} ({_errors_words(errors)})"
+                           for ext, (_, errors) in list(invalid.items())[:10])
+        _issue(integration, cause, listed, affected=len(invalid))
+    else:
+        issues_resolve(integration_id=integration.pk, causes=[cause])
     if new_state != state:
         integration.fetch_cursor = new_state
         Integration.objects.filter(pk=integration.pk).update(fetch_cursor=new_state)
