@@ -32,7 +32,7 @@ from mappings.matching.shared import (  # noqa: E402
     last_relation,
 )
 
-TODAY = dt.date(2026, 12, 2)  # the generator's today: who is a minor
+TODAY = dt.date(2026, 12, 2)  # the generator's today: who is young
 
 
 def person(row) -> Person:
@@ -113,7 +113,7 @@ def why_not(d, inc: Person, ex: Person, region: str) -> str:
         return "birth dates or Jr / Sr differ"
     if "agree by name" in d.reason or "also fits" in d.reason:
         return "more than one candidate"
-    return "a family's or a minor's contact, no birth date to confirm"
+    return "a family's or a young person's contact, no birth date to confirm"
 
 
 def _count_links(totals: Counter, prefix: str, links: dict, truth: dict) -> None:

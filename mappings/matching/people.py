@@ -55,6 +55,7 @@ MANY = 5  # an email or phone on more records than this is a desk's or a club's,
 LIKELY = 0.5  # the lowest score shown for review
 COMMON_NAME = 8  # a name shared by more records than this finds no one by the name alone
 CANDIDATES = 3  # how many candidates a decision lists for review
+YOUNG_YEARS = 21  # under this age, a contact alone (even one no one else has) is not proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +228,9 @@ class _Counts:
         given: Mapping[str, int],
         today: dt.date,
     ):
-        # Born after this, a person is a minor: the email and phone are usually a parent's.
-        self.minor_after = _years_before(today, 18)
+        # Born after this, a person is young (under 21: a child, a student living at home):
+        # the email and phone are often a parent's, and a junior may carry the parent's name.
+        self.young_after = _years_before(today, YOUNG_YEARS)
         own = Counter(k for r in existing for k in _counted(r))
         self.existing = {k: max(n, given.get(k, 0)) for k, n in own.items()}
         self.given = given
@@ -301,9 +303,9 @@ def _birth(a: dt.date | None, b: dt.date | None) -> tuple[str, float, str]:
     return "differ", -0.3, "different birth dates"
 
 
-def _minor(r: _Rec, counts: _Counts) -> bool:
+def _young(r: _Rec, counts: _Counts) -> bool:
     born = r.person.birth_date
-    return born is not None and born > counts.minor_after
+    return born is not None and born > counts.young_after
 
 
 @lru_cache(maxsize=262144)
@@ -332,8 +334,9 @@ def _pair(inc: _Rec, ex: _Rec, counts: _Counts, *, within: bool = False) -> _Pai
     contact = bool(agreeing & {"agree", "shared"})
     # A family's email or phone, with the same name, may be a parent's and a junior's: it is
     # certain only when the birth dates agree too.
-    # A minor's email and phone are usually a parent's: they say who only with the birth date.
-    family_only = "agree" not in agreeing or _minor(inc, counts) or _minor(ex, counts)
+    # A young person's email and phone are often a parent's: they say who only with the birth
+    # date (a junior of a parent's name, dated on one side only, is not certain).
+    family_only = "agree" not in agreeing or _young(inc, counts) or _young(ex, counts)
     confirmed = birth[0] in ("same", "swapped")
     near = contact and birth[0] != "differ" and _names_agree(inc.name, ex.name)
     certain = near and not suffix and (not family_only or confirmed)
@@ -581,7 +584,7 @@ def match_people(
     linked or suggested again. `counts`: how many existing records of the whole client hold
     each key of `person_keys` ('e:...', 'p:...', 'n:...'), when `existing` is only the
     candidates an ingest looked up. `region`: where national phone numbers are read.
-    `today`: who is a minor (default: the date today, UTC).
+    `today`: who is young (default: the date today, UTC).
     """
     with gc_paused():
         day = today or dt.datetime.now(dt.UTC).date()

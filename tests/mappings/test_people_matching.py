@@ -69,6 +69,20 @@ def test_a_junior_with_the_parents_name_email_and_phone_is_not_merged():
     assert "Jr / Sr differ" in out["jr"].reason
 
 
+def test_a_young_adult_with_a_parents_name_and_contacts_needs_both_birth_dates():
+    """Under 21, an email and phone no one else has are still often a parent's: a junior of
+    the parent's name, dated on one side only, is for a person to decide; at 30 it links."""
+    today = D(2026, 12, 2)
+    parent = [Person("dad", "James", "Wagner", "wagnerfamily@x.com", "2125550100")]
+    junior = Person("jr", "James", "Wagner", "wagnerfamily@x.com", "2125550100", D(2007, 9, 11))
+    out = decide(parent, [junior], today=today)
+    assert (out["jr"].status, out["jr"].existing_id) == (NEEDS_REVIEW, "dad")
+    adult = Person("a", "James", "Wagner", "wagnerfamily@x.com", "2125550100", D(1996, 9, 11))
+    assert decide(parent, [adult], today=today)["a"].status == MATCHED
+    dated = [Person("dad", "James", "Wagner", "wagnerfamily@x.com", "2125550100", D(2007, 9, 11))]
+    assert decide(dated, [junior], today=today)["jr"].status == MATCHED  # both dated, the same
+
+
 def test_a_family_address_with_the_same_name_needs_the_birth_date():
     family = [
         Person("mom", "Mary", "Smith", "smiths@x.com", "2125550100", D(1972, 5, 6)),
