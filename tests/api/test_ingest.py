@@ -214,7 +214,6 @@ def test_batch_query_count_is_constant(sender, receiver, django_assert_max_num_q
 
 @pytest.mark.django_db(transaction=True)
 def test_outbox_rows_carry_the_writer_txid_on_postgresql(sender, receiver):
-
     records_ingest(integration=sender, kind="prospect", records=[ana()])
     txid = OutboxRow.objects.get().txid
     if connection.vendor == "postgresql":
