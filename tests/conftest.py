@@ -44,8 +44,8 @@ def _people_noted(request):
     the database is set up here, so it is torn down after this)."""
     uses_db = "_django_db_helper" in request.fixturenames or request.node.get_closest_marker(
         "django_db")
-    # A fuzzer's names are any strings (Hypothesis mixes in the code's own words: "pending",
-    # "failed"); they are no one, and would make every log line a leak.
+    # A fuzzer's names are any strings, no one's: a generated name that is also a word the
+    # code logs ("pending") would make every such log line a leak.
     uses_db = uses_db and not request.node.get_closest_marker("fuzzed_people")
     if uses_db:
         request.getfixturevalue("_django_db_helper")

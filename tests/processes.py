@@ -36,6 +36,16 @@ def processes(*, session: int | None = None, group: int | None = None) -> set[in
     return found
 
 
+def wait_until(condition, seconds: float, what: str) -> float:
+    """Poll `condition` until it holds; the seconds it took, or the test fails with `what`."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > seconds:
+            raise AssertionError(f"{what} within {seconds} s")
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
 def http_ready(url: str, *, headers: dict | None = None, seconds: float = 90) -> None:
     """Wait until a server just started answers `url` (any status): a loaded machine can take
     tens of seconds to start Django; fails the test with the reason after `seconds`."""

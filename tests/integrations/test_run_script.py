@@ -17,18 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.processes import free_port, processes
+from tests.processes import free_port, processes, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def wait_for(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} within {seconds} s")
-        time.sleep(0.1)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -49,20 +41,20 @@ def test_run_stops_every_process_within_10_seconds(tmp_path, signum):
             except requests.RequestException:
                 return False
 
-        wait_for(serves, 120, "the portal should serve")
+        wait_until(serves, 120, "the portal should serve")
         # The worker's longest ordinary task is a delivery-loop turn: have one running.
         subprocess.run([sys.executable, "manage.py", "shell", "-c",
                         "from integrations.sync.delivery.wake import delivery_loop_enqueue; "
                         "delivery_loop_enqueue()"],
                        cwd=ROOT, env={**env, "DJANGO_DEBUG": "1"}, check=True, timeout=60)
-        wait_for(lambda: b"processing delivery-loop" in (tmp_path / "run.log").read_bytes(),
+        wait_until(lambda: b"processing delivery-loop" in (tmp_path / "run.log").read_bytes(),
                  30, "the delivery loop should start")
         started = processes(session=run.pid)
         assert len(started) >= 5  # the script, portal, demo platforms, worker and its children
 
         os.killpg(run.pid, signum)
         stopping = time.monotonic()
-        wait_for(lambda: not processes(session=run.pid), 10, "every process should stop")
+        wait_until(lambda: not processes(session=run.pid), 10, "every process should stop")
         took = time.monotonic() - stopping
     finally:
         for pid in processes(session=run.pid):

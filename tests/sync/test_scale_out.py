@@ -34,7 +34,7 @@ from django.db import connection
 from integrations.models import ExternalLink, OutboxRow
 from integrations.services.launch import api_key_issue
 from tests.factories import ClientFactory, IntegrationFactory, PlatformFactory
-from tests.processes import free_port, processes
+from tests.processes import free_port, processes, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -123,15 +123,6 @@ def arrived(base: str) -> Counter[str]:
         cursor = page.get("next_cursor") or ""
         if not cursor:
             return names
-
-
-def wait_until(condition, seconds: float, what: str) -> float:
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > seconds:
-            raise AssertionError(f"{what} within {seconds} s")
-        time.sleep(0.1)
-    return time.monotonic() - start
 
 
 def freeze_one_with_rows_in_flight(machines: list, groups: dict[int, set[int]]

@@ -10,6 +10,7 @@ import pytest
 
 from integrations.adapters.base import AdapterConfig, AdapterError, AuthError
 from integrations.adapters.rest import RestAdapter
+from tests.processes import wait_until
 from tests.transport.conftest import TOKEN
 
 
@@ -136,9 +137,7 @@ def test_a_create_whose_answer_was_lost_is_retried_with_the_same_key_only(sandbo
     assert not info.value.permanent
     # Made, though the answer was lost (on a loaded machine the platform may still be making
     # it when the client's read timeout ends).
-    deadline = time.monotonic() + 5
-    while not sandbox.store.all_records("prospect") and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: sandbox.store.all_records("prospect"), 5, "the platform should create it")
     [created] = sandbox.store.all_records("prospect")
 
     again = adapter.create_record("prospect", {"first_name": "Ana"}, idempotency_key="lost")
